@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what convoy needs to build and test on Debian bookworm: C libraries (-dev packages),
+# the real CNCF registry and skopeo for the registry tests, and the npm test tools.
+set -eu
+cd "$(dirname "$0")/.."
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if ! dpkg -s libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev docker-registry skopeo \
+	apache2-utils libclang-rt-14-dev clang cmake pkg-config git valgrind >/dev/null 2>&1; then
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends \
+		build-essential cmake pkg-config git ca-certificates \
+		libgit2-dev libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev zlib1g-dev \
+		docker-registry skopeo apache2-utils \
+		clang libclang-rt-14-dev valgrind nodejs npm python3 >/dev/null
+fi
+if [ ! -d node_modules/@octokit/webhooks-examples ]; then
+	npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,172 @@
+/* runtime: the context created in main() and passed down. See runtime.h. */
+#include "actions/runtime.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions/command.h"
+#include "actions/output.h"
+#include "actions/summary.h"
+#include "util/err.h"
+#include "util/rand.h"
+
+int rt_init(struct rt *rt)
+{
+	const char *ga = getenv("GITHUB_ACTIONS");
+	const char *dbg = getenv("RUNNER_DEBUG");
+
+	memset(rt, 0, sizeof(*rt));
+	rt->actions = ga && !strcmp(ga, "true");
+	rt->verbose = dbg && !strcmp(dbg, "1");
+	rt->format = RT_TEXT;
+	rt->out = stdout;
+	rt->log = rt->actions ? stdout : stderr;
+	buf_init(&rt->summary, SUMMARY_MAX);
+	return rand_hex(rt->stop_token, 16);
+}
+
+void rt_free(struct rt *rt)
+{
+	if (!rt)
+		return;
+	strlist_clear(&rt->secrets);
+	strlist_clear(&rt->out_names);
+	strlist_clear(&rt->out_values);
+	strlist_clear(&rt->env_names);
+	strlist_clear(&rt->env_values);
+	buf_free(&rt->summary);
+}
+
+int rt_mask(struct rt *rt, const char *secret)
+{
+	if (!secret || !*secret || strlist_contains(&rt->secrets, secret))
+		return 0;
+	/* Announce before anything else can print it. */
+	wf_add_mask(rt, secret);
+	return strlist_add(&rt->secrets, secret);
+}
+
+char *rt_redact_dup(const struct rt *rt, const char *s)
+{
+	struct buf b = BUF_INIT;
+	const char *p = s;
+
+	if (!s)
+		return NULL;
+	while (*p) {
+		size_t best = 0;
+
+		for (size_t i = 0; i < rt->secrets.len; i++) {
+			size_t n = strlen(rt->secrets.items[i]);
+
+			if (n > best && !strncmp(p, rt->secrets.items[i], n))
+				best = n;
+		}
+		if (best) {
+			if (buf_puts(&b, "***"))
+				goto fail;
+			p += best;
+		} else {
+			if (buf_putc(&b, *p++))
+				goto fail;
+		}
+	}
+	return buf_detach(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
+static void rt_vlog(struct rt *rt, const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+	char *clean;
+
+	if (buf_vprintf(&b, fmt, ap))
+		goto out;
+	clean = rt_redact_dup(rt, buf_cstr(&b));
+	if (clean) {
+		fprintf(rt->log, "%s%s\n", prefix, clean);
+		fflush(rt->log);
+		free(clean);
+	}
+out:
+	buf_free(&b);
+}
+
+void rt_info(struct rt *rt, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vlog(rt, "", fmt, ap);
+	va_end(ap);
+}
+
+void rt_debug(struct rt *rt, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rt->verbose)
+		return;
+	va_start(ap, fmt);
+	rt_vlog(rt, rt->actions ? "::debug::" : "debug: ", fmt, ap);
+	va_end(ap);
+}
+
+static int print_outputs(struct rt *rt)
+{
+	if (rt->format == RT_JSON) {
+		json_t *o = json_object();
+		char *s;
+
+		for (size_t i = 0; i < rt->out_names.len; i++)
+			json_object_set_new(o, rt->out_names.items[i],
+					    json_string(rt->out_values.items[i]));
+		s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (!s)
+			return err_set(E_NOMEM, "out of memory");
+		fprintf(rt->out, "%s\n", s);
+		free(s);
+		return 0;
+	}
+	for (size_t i = 0; i < rt->out_names.len; i++) {
+		const char *v = rt->out_values.items[i];
+
+		if (strchr(v, '\n')) {
+			fprintf(rt->out, "%s:\n", rt->out_names.items[i]);
+			for (const char *p = v; *p;) {
+				const char *nl = strchr(p, '\n');
+				size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+				fprintf(rt->out, "  %.*s\n", (int)n, p);
+				p += n + (nl ? 1 : 0);
+			}
+		} else {
+			fprintf(rt->out, "%s: %s\n", rt->out_names.items[i], v);
+		}
+	}
+	return 0;
+}
+
+int rt_finish(struct rt *rt, int rc)
+{
+	const char *path;
+	int wrc;
+
+	if (rc == 0) {
+		path = rt->actions ? getenv("GITHUB_OUTPUT") : NULL;
+		if (path && *path)
+			rc = out_write_file(path, &rt->out_names, &rt->out_values);
+		else
+			rc = print_outputs(rt);
+		path = rt->actions ? getenv("GITHUB_ENV") : NULL;
+		if (!rc && path && *path && rt->env_names.len)
+			rc = out_write_file(path, &rt->env_names, &rt->env_values);
+	}
+	wrc = summary_write(rt);
+	return rc ? rc : wrc;
+}

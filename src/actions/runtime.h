@@ -1,0 +1,48 @@
+/*
+ * runtime: the one context object, created in main() and passed down to every command.
+ * It knows whether we run under GitHub Actions, the output format, the secrets to mask, and it
+ * buffers step outputs and the job summary so that they are written only when the command
+ * succeeds (no partial outputs).
+ */
+#ifndef CONVOY_ACTIONS_RUNTIME_H
+#define CONVOY_ACTIONS_RUNTIME_H
+
+#include <stdio.h>
+
+#include "util/buf.h"
+#include "util/strlist.h"
+
+enum rt_format { RT_TEXT, RT_JSON };
+
+struct rt {
+	int actions;             /* GITHUB_ACTIONS=true */
+	enum rt_format format;   /* --format */
+	int verbose;             /* --verbose or RUNNER_DEBUG=1 */
+	const char *command;     /* the running subcommand, for messages */
+	struct strlist secrets;  /* masked values, redacted from everything we print */
+	struct strlist out_names;
+	struct strlist out_values;
+	struct strlist env_names;
+	struct strlist env_values;
+	struct buf summary;
+	char stop_token[33];     /* for ::stop-commands:: around untrusted text */
+	FILE *out;               /* stdout; tests may redirect */
+	FILE *log;               /* stderr */
+};
+
+int rt_init(struct rt *rt);
+void rt_free(struct rt *rt);
+
+/* Registers a secret: ::add-mask:: under Actions (before any other use) and redaction. */
+int rt_mask(struct rt *rt, const char *secret);
+/* A copy of s with every registered secret replaced by "***" (malloc'd; NULL on OOM). */
+char *rt_redact_dup(const struct rt *rt, const char *s);
+
+/* Log lines (stderr outside Actions, stdout under Actions), redacted. */
+void rt_info(struct rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt_debug(struct rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes outputs (GITHUB_OUTPUT or stdout) and the summary; called once by main(). */
+int rt_finish(struct rt *rt, int rc);
+
+#endif

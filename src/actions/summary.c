@@ -1,0 +1,62 @@
+/* summary: buffered job summary markdown. See summary.h. */
+#include "actions/summary.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+int summary_add(struct rt *rt, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(&rt->summary, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int summary_add_cell(struct rt *rt, const char *text)
+{
+	int rc = 0;
+
+	for (const char *p = text; *p && !rc; p++) {
+		if (*p == '|')
+			rc = buf_puts(&rt->summary, "\\|");
+		else if (*p == '\n')
+			rc = buf_puts(&rt->summary, "<br>");
+		else if (*p != '\r')
+			rc = buf_putc(&rt->summary, *p);
+	}
+	return rc;
+}
+
+int summary_write(struct rt *rt)
+{
+	const char *path = rt->actions ? getenv("GITHUB_STEP_SUMMARY") : NULL;
+	char *clean;
+	FILE *f;
+	int rc = 0;
+
+	if (!rt->summary.len || !path || !*path)
+		return 0;
+	clean = rt_redact_dup(rt, buf_cstr(&rt->summary));
+	if (!clean)
+		return err_set(E_NOMEM, "out of memory");
+	f = fopen(path, "a"); /* append: other steps' summaries stay */
+	if (!f) {
+		rc = err_set(E_IO, "opening GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
+	} else {
+		size_t n = strlen(clean);
+
+		if (fwrite(clean, 1, n, f) != n)
+			rc = err_set(E_IO, "writing GITHUB_STEP_SUMMARY: %s", strerror(errno));
+		if (fclose(f) && !rc)
+			rc = err_set(E_IO, "writing GITHUB_STEP_SUMMARY: %s", strerror(errno));
+	}
+	free(clean);
+	return rc;
+}
