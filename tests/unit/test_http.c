@@ -1,0 +1,76 @@
+/* Unit tests for http/: URL helpers, Retry-After, loopback rule, CA discovery. */
+#include <stdlib.h>
+
+#include "http/ca.h"
+#include "http/http.h"
+#include "test.h"
+#include "util/err.h"
+
+static void test_http__retry_after_seconds_and_dates(void)
+{
+	CHECK_INT(http_parse_retry_after("3"), 3000);
+	CHECK_INT(http_parse_retry_after(" 0 "), 0);
+	CHECK_INT(http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), 0); /* in the past */
+	CHECK_INT(http_parse_retry_after("soon"), -1);
+	CHECK_INT(http_parse_retry_after("-1"), -1);
+}
+
+static void test_http__hosts_and_redirect_resolution(void)
+{
+	char *s;
+
+	s = http_url_host_dup("https://Registry.Example.com:5000/v2/");
+	CHECK_STR(s, "registry.example.com:5000");
+	free(s);
+	s = http_resolve_url_dup("http://127.0.0.1:5000/v2/a/blobs/uploads/", "/v2/a/blobs/uploads/x?y=1");
+	CHECK_STR(s, "http://127.0.0.1:5000/v2/a/blobs/uploads/x?y=1");
+	free(s);
+	s = http_resolve_url_dup("http://127.0.0.1:5000/v2/", "https://s3.example/obj");
+	CHECK_STR(s, "https://s3.example/obj");
+	free(s);
+	CHECK(http_host_is_loopback("127.0.0.1:8080"));
+	CHECK(http_host_is_loopback("localhost"));
+	CHECK(http_host_is_loopback("[::1]:5000"));
+	CHECK(!http_host_is_loopback("localhost.evil.com"));
+	CHECK(!http_host_is_loopback("10.0.0.1"));
+}
+
+static void test_http__escape_query_values(void)
+{
+	struct buf b = BUF_INIT;
+
+	CHECK_INT(http_url_escape(&b, "repository:a/b:pull,push"), 0);
+	CHECK_STR(buf_cstr(&b), "repository%3Aa%2Fb%3Apull%2Cpush");
+	buf_free(&b);
+}
+
+static void test_http__refuses_credentials_over_plain_http_to_remote_host(void)
+{
+	struct http_client *c;
+	struct http_response r = { 0 };
+	struct http_request q = { .method = "GET", .url = "http://registry.example.com/v2/",
+				  .auth = "Basic c2VjcmV0" };
+
+	CHECK_INT(http_client_new(&c, NULL), 0);
+	CHECK_INT(http_do(c, &q, &r), E_USAGE);
+	CHECK(strstr(err_msg(), "plain HTTP") != NULL);
+	CHECK(strstr(err_msg(), "c2VjcmV0") == NULL);
+	http_response_free(&r);
+	http_client_free(c);
+}
+
+static void test_http__ca_bundle_honours_ssl_cert_file(void)
+{
+	char *p;
+
+	setenv("SSL_CERT_FILE", "/custom/ca.pem", 1);
+	p = http_ca_find_dup();
+	CHECK_STR(p, "/custom/ca.pem");
+	free(p);
+	unsetenv("SSL_CERT_FILE");
+}
+
+TEST_MAIN(TEST(test_http__retry_after_seconds_and_dates),
+	  TEST(test_http__hosts_and_redirect_resolution), TEST(test_http__escape_query_values),
+	  TEST(test_http__refuses_credentials_over_plain_http_to_remote_host),
+	  TEST(test_http__ca_bundle_honours_ssl_cert_file))
