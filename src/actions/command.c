@@ -35,6 +35,7 @@ int wf_escape_property(struct buf *out, const char *s)
 	return escape(out, s, 1);
 }
 
+__attribute__((format(printf, 5, 0)))
 static void annotate(struct rt *rt, const char *kind, const char *file, const char *title,
 		     const char *fmt, va_list ap)
 {

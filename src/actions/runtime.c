@@ -79,6 +79,7 @@ fail:
 	return NULL;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void rt_vlog(struct rt *rt, const char *prefix, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;

@@ -26,7 +26,7 @@ int buf_add(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_truncate(struct buf *b, size_t len);
 void buf_reset(struct buf *b);
 /* The contents as a C string ("" when empty); valid until the next change. */
