@@ -25,6 +25,7 @@ struct rt {
 	struct strlist env_names;
 	struct strlist env_values;
 	struct buf summary;
+	int summary_truncated;
 	char stop_token[33];     /* for ::stop-commands:: around untrusted text */
 	FILE *out;               /* stdout; tests may redirect */
 	FILE *log;               /* stderr */

@@ -16,6 +16,12 @@ int summary_add(struct rt *rt, const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = buf_vprintf(&rt->summary, fmt, ap);
 	va_end(ap);
+	if (rc == E_LIMIT) {
+		/* An over-long summary is shortened, never a reason to fail the step. */
+		rt->summary_truncated = 1;
+		err_clear();
+		return 0;
+	}
 	return rc;
 }
 
@@ -23,13 +29,18 @@ int summary_add_cell(struct rt *rt, const char *text)
 {
 	int rc = 0;
 
-	for (const char *p = text; *p && !rc; p++) {
+	for (const char *p = text; *p && !rc && !rt->summary_truncated; p++) {
 		if (*p == '|')
 			rc = buf_puts(&rt->summary, "\\|");
 		else if (*p == '\n')
 			rc = buf_puts(&rt->summary, "<br>");
 		else if (*p != '\r')
 			rc = buf_putc(&rt->summary, *p);
+	}
+	if (rc == E_LIMIT) {
+		rt->summary_truncated = 1;
+		err_clear();
+		rc = 0;
 	}
 	return rc;
 }
@@ -52,7 +63,9 @@ int summary_write(struct rt *rt)
 	} else {
 		size_t n = strlen(clean);
 
-		if (fwrite(clean, 1, n, f) != n)
+		if (fwrite(clean, 1, n, f) != n ||
+		    (rt->summary_truncated &&
+		     fputs("\n\n_(summary shortened: it would exceed the runner's limit)_\n", f) < 0))
 			rc = err_set(E_IO, "writing GITHUB_STEP_SUMMARY: %s", strerror(errno));
 		if (fclose(f) && !rc)
 			rc = err_set(E_IO, "writing GITHUB_STEP_SUMMARY: %s", strerror(errno));

@@ -209,7 +209,31 @@ static void test_actions__summary_appends_never_truncates(void)
 	rt_free(&rt);
 }
 
-TEST_MAIN(TEST(test_actions__list_parse_like_metadata_action),
+static void test_actions__summary_over_limit_is_shortened_not_failed(void)
+{
+	char path[] = "/tmp/convoy-sum-XXXXXX";
+	int fd = mkstemp(path);
+	struct rt rt;
+	struct buf b = BUF_INIT;
+
+	close(fd);
+	CHECK_INT(rt_init(&rt), 0);
+	rt.actions = 1;
+	setenv("GITHUB_STEP_SUMMARY", path, 1);
+	for (int i = 0; i < 100000; i++)
+		CHECK_INT(summary_add(&rt, "| row %d | some text |\n", i), 0);
+	CHECK_INT(summary_write(&rt), 0);
+	CHECK_INT(buf_read_file(&b, path, 0), 0);
+	CHECK(b.len <= SUMMARY_MAX + 100);
+	CHECK(strstr(buf_cstr(&b), "summary shortened") != NULL);
+	unsetenv("GITHUB_STEP_SUMMARY");
+	unlink(path);
+	buf_free(&b);
+	rt_free(&rt);
+}
+
+TEST_MAIN(TEST(test_actions__summary_over_limit_is_shortened_not_failed),
+	  TEST(test_actions__list_parse_like_metadata_action),
 	  TEST(test_actions__flag_wins_over_input_variable),
 	  TEST(test_actions__required_and_bad_bool_name_the_input),
 	  TEST(test_actions__heredoc_refuses_delimiter_in_value),
