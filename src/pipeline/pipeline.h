@@ -1,0 +1,86 @@
+/*
+ * pipeline: the promotion pipeline, stages in order (dev -> qa -> prod), each with the image
+ * repositories it lives in and the tags it carries there, plus optional deploy settings that
+ * the deploy command reads. Pure: parsed from a buffer (YAML, default .github/convoy.yml) or
+ * from a one-line spec given as an input for a one-off; no I/O except pipeline_load_file().
+ *
+ * File format (strict: unknown keys, duplicate stages or keys, a stage without repository are
+ * errors naming the line):
+ *
+ *   stages:
+ *     - name: dev
+ *       repository: registry.example.com/app     # shorthand for one repository
+ *       tags: [dev]
+ *     - name: prod
+ *       repositories:
+ *         - repository: prod.example.com/app
+ *           tags: [prod, "{{version}}"]
+ *       deploy: { cluster: c, service: s, container: app, health-url: https://... }
+ *
+ * Spec format (--stages): entries separated by ';' or newlines, "name=repo:tag[,tag] [repo:tag]",
+ * e.g. "dev=reg/app:dev; qa=reg/app:qa; prod=reg2/app:prod,{{version}}".
+ */
+#ifndef CONVOY_PIPELINE_PIPELINE_H
+#define CONVOY_PIPELINE_PIPELINE_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/strlist.h"
+
+#define PIPELINE_DEFAULT_FILE ".github/convoy.yml"
+#define PIPELINE_MAX_FILE (1024 * 1024)
+
+struct pipeline_repo {
+	char *repository;     /* "host[:port]/path", no tag or digest */
+	struct strlist tags;  /* templates: "qa", "{{version}}" */
+	unsigned line;        /* 1-based source line (0 for a spec) */
+};
+
+struct pipeline_deploy {
+	int set;
+	char *cluster;
+	char *service;
+	char *container;
+	char *health_url;
+};
+
+struct pipeline_stage {
+	char *name;
+	struct pipeline_repo *repos;
+	size_t nrepos;
+	struct pipeline_deploy deploy;
+	unsigned line;
+};
+
+struct pipeline {
+	struct pipeline_stage *stages;
+	size_t nstages;
+};
+
+/* Parses YAML from data; `source` names the file in messages. p must be zeroed or freed. */
+int pipeline_parse(struct pipeline *p, const char *data, size_t len, const char *source);
+/* Reads and parses a file (missing file: E_NOTFOUND naming it). */
+int pipeline_load_file(struct pipeline *p, const char *path);
+/* Parses a spec ("dev=reg/app:dev; qa=reg/app:qa"); `input` names the input in messages. */
+int pipeline_parse_spec(struct pipeline *p, const char *spec, const char *input);
+void pipeline_free(struct pipeline *p);
+
+/* The stage called name, or NULL; *idx gets its position when idx is not NULL. */
+const struct pipeline_stage *pipeline_stage_find(const struct pipeline *p, const char *name,
+						 size_t *idx);
+
+/* Values for tag templates; NULL members are unset (using them is an error). */
+struct pipeline_vars {
+	const char *version; /* {{version}}: --version, else the short digest */
+	const char *digest;  /* {{digest}}: sha256:... */
+	const char *stage;   /* {{stage}}: the target stage */
+	const char *sha;     /* {{sha}}: the commit */
+};
+
+/* Renders one tag template ({{version}}, {{digest}}, {{short-digest}}, {{stage}}, {{sha}}). */
+int pipeline_render_tag(struct buf *out, const char *tmpl, const struct pipeline_vars *vars);
+/* Whether a rendered string is a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}). */
+int pipeline_tag_valid(const char *tag);
+
+#endif
