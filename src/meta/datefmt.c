@@ -358,3 +358,41 @@ int meta_tz_offset(const char *zone, long long ms, long *offset_s, char *abbr, s
 	free(saved);
 	return n ? err_set(E_INTERNAL, "time zone '%s': cannot convert the date", zone) : 0;
 }
+
+int meta_date_parse_iso(const char *s, long long *ms)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, frac_ms = 0;
+	long off = 0;
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return err_set(E_USAGE, "'%s' is not an ISO 8601 date", s);
+	p = s + n;
+	if (*p == 'T' || *p == ' ') {
+		if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3)
+			return err_set(E_USAGE, "'%s' is not an ISO 8601 date", s);
+		p += 1 + n;
+		if (*p == '.') {
+			int digits = 0;
+
+			for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+				if (digits < 3)
+					frac_ms = frac_ms * 10 + (*p - '0');
+			for (; digits < 3; digits++)
+				frac_ms *= 10;
+		}
+		if (*p == 'Z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int oh, om = 0;
+
+			if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1 && sscanf(p + 1, "%2d%2d", &oh, &om) < 1)
+				return err_set(E_USAGE, "'%s' is not an ISO 8601 date", s);
+			off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+			p += strlen(p);
+		}
+	}
+	*ms = (days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + sec - off) * 1000LL +
+	      frac_ms;
+	return 0;
+}

@@ -20,6 +20,9 @@ int meta_date_format(struct buf *out, const char *fmt, const struct meta_instant
 /* ISO 8601 as Date.prototype.toISOString(): 2020-01-10T00:30:00.000Z */
 int meta_date_iso(struct buf *out, long long ms);
 
+/* Parses an ISO 8601 date-time (payload timestamps) into milliseconds since the epoch. */
+int meta_date_parse_iso(const char *s, long long *ms);
+
 /*
  * Offset and abbreviation of an IANA zone at instant ms, from the system tz database.
  * Returns 0, or E_NOTFOUND when the zone is unknown (the caller warns and uses UTC).
