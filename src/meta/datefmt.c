@@ -320,7 +320,7 @@ int meta_tz_offset(const char *zone, long long ms, long *offset_s, char *abbr, s
 	const char *dir = getenv("TZDIR");
 	char path[512];
 	char *saved = NULL;
-	const char *old;
+	const char *old, *rule = NULL;
 	struct stat st;
 	struct tm tm;
 	time_t t = (time_t)floor_div(ms, 1000);
@@ -334,13 +334,17 @@ int meta_tz_offset(const char *zone, long long ms, long *offset_s, char *abbr, s
 	if (!zone_name_ok(zone))
 		return err_set(E_NOTFOUND, "unknown time zone '%s'", zone);
 	n = snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
-	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) || !S_ISREG(st.st_mode))
-		return err_set(E_NOTFOUND, "unknown time zone '%s' (no tz database entry %s)", zone,
-			       path);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) || !S_ISREG(st.st_mode)) {
+		/* no tz database entry: the built-in rule of a common zone, if we have one */
+		rule = meta_tz_posix(zone);
+		if (!rule)
+			return err_set(E_NOTFOUND, "unknown time zone '%s' (not in the tz database)",
+				       zone);
+	}
 	old = getenv("TZ");
 	if (old && !(saved = strdup(old)))
 		return err_set(E_NOMEM, "out of memory");
-	setenv("TZ", zone, 1);
+	setenv("TZ", rule ? rule : zone, 1);
 	tzset();
 	if (!localtime_r(&t, &tm)) {
 		n = -1;

@@ -30,4 +30,7 @@ int meta_date_parse_iso(const char *s, long long *ms);
  */
 int meta_tz_offset(const char *zone, long long ms, long *offset_s, char *abbr, size_t abbr_len);
 
+/* The built-in POSIX TZ rule of a common zone (fallback without a tz database), or NULL. */
+const char *meta_tz_posix(const char *zone);
+
 #endif
