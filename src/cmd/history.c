@@ -1,19 +1,101 @@
-/* history: placeholder until the command lands. */
+/* history: the promotions recorded for a stage, newest first (convoy history --stage prod). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "actions/output.h"
+#include "actions/summary.h"
 #include "cmd/cmd.h"
+#include "cmd/promote_common.h"
 #include "util/err.h"
 
 const char cmd_history_summary[] = "List the promotions recorded for a stage, newest first";
 const struct input_def cmd_history_inputs[] = {
+	{ "stage", IN_REQUIRED, NULL, "the stage whose history to list" },
+	{ "limit", 0, "20", "at most this many records (1-1000)" },
+	PROMOTE_COMMON_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
 int cmd_history(struct rt *rt, int argc, char **argv)
 {
+	struct ledger_records l = { 0 };
+	struct pipeline p = { 0 };
+	struct reglite *r = NULL;
 	struct inputs in;
+	unsigned long limit = 20;
+	char *current = NULL, *js = NULL;
+	json_t *arr = NULL;
+	const char *stage;
 	int rc = inputs_parse(rt, cmd_history_inputs, argc, argv, &in);
 
-	if (!rc)
-		rc = err_set(E_USAGE, "'%s' is not implemented yet", rt->command);
+	if (rc || (rc = inputs_get_uint(&in, "limit", 1, 1000, &limit)))
+		goto out;
+	stage = inputs_get(&in, "stage");
+	if ((rc = promote_cli_setup(rt, &in, &p, &r)))
+		goto out;
+	if ((rc = promote_history(r, &p, stage, (size_t)limit, &l, &current)))
+		goto out;
+	promote_cli_stats(rt, r);
+	if (!(arr = json_array())) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (rt->format == RT_TEXT)
+		fprintf(rt->out, "stage %s: now %s\n", stage, current ? current : "(no image)");
+	rc = summary_add(rt, "### History of %s\n\nNow: `%s`\n\n"
+			     "| Time | Kind | From | Digest | Previous | Actor | Run |\n"
+			     "| --- | --- | --- | --- | --- | --- | --- |\n",
+			 stage, current ? current : "(no image)");
+	for (size_t i = 0; i < l.len && !rc; i++) {
+		const struct ledger_record *e = &l.items[i];
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+				      "time", e->time, "kind", e->kind, "to", e->to, "digest",
+				      e->digest, "from", e->from, "previous-digest",
+				      e->previous_digest, "actor", e->actor, "tags", e->tags,
+				      "run-url", e->run_url, "commit", e->commit);
+
+		if (!o || json_array_append_new(arr, o)) {
+			rc = err_set(E_NOMEM, "out of memory");
+			break;
+		}
+		if (rt->format == RT_TEXT)
+			fprintf(rt->out, "%s  %-8s %s -> %s  %s  (was %s)  by %s  %s\n", e->time,
+				or_dash(e->kind), or_dash(e->from), e->to, e->digest,
+				or_dash(e->previous_digest), or_dash(e->actor), or_dash(e->run_url));
+		rc = summary_add(rt, "| %s | %s | ", e->time, or_dash(e->kind));
+		if (!rc)
+			rc = summary_add_cell(rt, or_dash(e->from));
+		if (!rc)
+			rc = summary_add(rt, " | `%.19s` | `%.19s` | ", e->digest,
+					 or_dash(e->previous_digest));
+		if (!rc)
+			rc = summary_add_cell(rt, or_dash(e->actor));
+		if (!rc)
+			rc = e->run_url ? summary_add(rt, " | [run](%s) |\n", e->run_url)
+					: summary_add(rt, " | - |\n");
+	}
+	if (rc)
+		goto out;
+	if (!(js = json_dumps(arr, JSON_COMPACT))) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(rc = out_set(rt, "records", js)))
+		rc = out_set(rt, "digest", current ? current : "");
+out:
+	json_decref(arr);
+	free(js);
+	free(current);
+	ledger_records_free(&l);
+	reglite_free(r);
+	pipeline_free(&p);
 	inputs_free(&in);
 	return rc;
 }

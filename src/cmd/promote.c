@@ -1,19 +1,141 @@
-/* promote: placeholder until the command lands. */
+/*
+ * promote: moves one digest to a stage (convoy promote --to qa [--version tag | --digest d]).
+ * Under workflow_dispatch, to/version/digest/allow-skip also come from the payload's inputs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions/context.h"
 #include "cmd/cmd.h"
+#include "cmd/promote_common.h"
 #include "util/err.h"
 
 const char cmd_promote_summary[] = "Promote one image digest to the next stage (dev -> qa -> prod)";
 const struct input_def cmd_promote_inputs[] = {
+	{ "to", 0, NULL, "target stage (required)" },
+	{ "from", 0, NULL, "source stage (default: the stage before --to)" },
+	{ "from-image", 0, NULL, "one-off source image (host/repo:tag or @digest) instead of a stage" },
+	{ "version", 0, NULL, "a tag in the source repository (sha-1a2b3c4); renders {{version}}" },
+	{ "digest", 0, NULL, "the exact digest to promote (sha256:...)" },
+	{ "allow-skip", IN_BOOL, "false", "allow a digest that never was in the previous stage" },
+	{ "dry-run", IN_BOOL, "false", "show what would change, change nothing" },
+	PROMOTE_COMMON_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
+/* workflow_dispatch: a payload input fills what the flags and INPUT_* left unset. */
+static const char *dispatch_input(const struct gh_context *gh, const struct inputs *in,
+				  const char *name, char *boolbuf)
+{
+	const char *v = inputs_get(in, name);
+	json_t *j;
+
+	if (v || !gh->event_name || strcmp(gh->event_name, "workflow_dispatch"))
+		return v;
+	j = json_object_get(json_object_get(gh->event, "inputs"), name);
+	if (json_is_string(j) && *json_string_value(j))
+		return json_string_value(j);
+	if (json_is_boolean(j) && boolbuf) {
+		strcpy(boolbuf, json_is_true(j) ? "true" : "false");
+		return boolbuf;
+	}
+	return NULL;
+}
+
+static int parse_bool(const char *name, const char *v, int *out)
+{
+	*out = 0;
+	if (!v || !strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE"))
+		return 0;
+	if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE")) {
+		*out = 1;
+		return 0;
+	}
+	return err_set(E_USAGE, "input '%s': expected true or false, got '%s'", name, v);
+}
+
 int cmd_promote(struct rt *rt, int argc, char **argv)
 {
+	struct gh_context gh = { 0 };
+	struct pipeline p = { 0 };
+	struct reglite *r = NULL;
+	struct promote_opts o = { 0 };
+	struct promote_result res = { 0 };
 	struct inputs in;
+	char boolbuf[8];
+	char *run_url = NULL;
+	const char *skip;
 	int rc = inputs_parse(rt, cmd_promote_inputs, argc, argv, &in);
 
-	if (!rc)
-		rc = err_set(E_USAGE, "'%s' is not implemented yet", rt->command);
+	if (rc)
+		goto out;
+	if ((rc = gh_context_load(&gh)))
+		goto out;
+	o.to = dispatch_input(&gh, &in, "to", NULL);
+	o.version = dispatch_input(&gh, &in, "version", NULL);
+	o.digest = dispatch_input(&gh, &in, "digest", NULL);
+	o.from = inputs_get(&in, "from");
+	o.from_image = inputs_get(&in, "from-image");
+	/* allow-skip defaults to "false", so the payload is consulted only when it is false. */
+	skip = inputs_get(&in, "allow-skip");
+	if (skip && !strcmp(skip, "false") && gh.event_name &&
+	    !strcmp(gh.event_name, "workflow_dispatch")) {
+		json_t *j = json_object_get(json_object_get(gh.event, "inputs"), "allow-skip");
+
+		if (json_is_boolean(j))
+			skip = strcpy(boolbuf, json_is_true(j) ? "true" : "false");
+		else if (json_is_string(j) && *json_string_value(j))
+			skip = json_string_value(j);
+	}
+	if ((rc = parse_bool("allow-skip", skip, &o.allow_skip)) ||
+	    (rc = inputs_get_bool(&in, "dry-run", &o.dry_run)))
+		goto out;
+	if (!o.to) {
+		rc = err_set(E_USAGE, "input 'to' is required: the stage to promote to (flag --to)");
+		goto out;
+	}
+	if (o.version && o.digest) {
+		rc = err_set(E_USAGE, "inputs 'version' and 'digest' exclude each other: give one");
+		goto out;
+	}
+	if (o.digest && (strncmp(o.digest, "sha256:", 7) || strlen(o.digest) != 71 ||
+			 strspn(o.digest + 7, "0123456789abcdef") != 64)) {
+		rc = err_set(E_USAGE, "input 'digest': '%s' is not sha256:<64 lower-case hex>",
+			     o.digest);
+		goto out;
+	}
+	if (o.version && !pipeline_tag_valid(o.version)) {
+		rc = err_set(E_USAGE, "input 'version': '%s' is not a valid tag", o.version);
+		goto out;
+	}
+	if (o.from && o.from_image) {
+		rc = err_set(E_USAGE, "inputs 'from' and 'from-image' exclude each other");
+		goto out;
+	}
+	if ((rc = promote_cli_setup(rt, &in, &p, &r)))
+		goto out;
+	run_url = gh_context_run_url_dup(&gh);
+	o.pipeline = &p;
+	o.actor = gh.actor ? gh.actor : getenv("USER");
+	o.gh_repository = gh.repository;
+	o.run_url = run_url;
+	o.commit = gh.sha;
+	rc = promote_run(r, &o, &res);
+	if (!rc || (res.digest && res.ntargets && rc == E_CONFLICT && res.moved.len)) {
+		int rrc = promote_cli_report(rt, &res, run_url, "Promotion");
+
+		rc = rc ? rc : rrc;
+	} else if (res.digest && res.gate == GATE_REFUSED) {
+		/* A refusal still tells the job summary why. */
+		(void)promote_cli_report_refusal(rt, &res);
+	}
+	promote_cli_stats(rt, r);
+out:
+	promote_result_free(&res);
+	reglite_free(r);
+	pipeline_free(&p);
+	gh_context_free(&gh);
+	free(run_url);
 	inputs_free(&in);
 	return rc;
 }

@@ -1,19 +1,54 @@
-/* rollback: placeholder until the command lands. */
+/*
+ * rollback: promotes a stage's previous digest (per the ledger) back into it, as a recorded
+ * promotion of kind "rollback" (convoy rollback --stage prod).
+ */
+#include <stdlib.h>
+
+#include "actions/context.h"
 #include "cmd/cmd.h"
+#include "cmd/promote_common.h"
 #include "util/err.h"
 
-const char cmd_rollback_summary[] = "Promote a stage's previous digest back, as a recorded promotion";
+const char cmd_rollback_summary[] = "Promote a stage's previous digest back into it (recorded)";
 const struct input_def cmd_rollback_inputs[] = {
+	{ "stage", IN_REQUIRED, NULL, "the stage to roll back" },
+	{ "dry-run", IN_BOOL, "false", "show what would change, change nothing" },
+	PROMOTE_COMMON_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
 int cmd_rollback(struct rt *rt, int argc, char **argv)
 {
+	struct gh_context gh = { 0 };
+	struct pipeline p = { 0 };
+	struct reglite *r = NULL;
+	struct promote_opts o = { 0 };
+	struct promote_result res = { 0 };
 	struct inputs in;
+	char *run_url = NULL;
 	int rc = inputs_parse(rt, cmd_rollback_inputs, argc, argv, &in);
 
+	if (rc || (rc = inputs_get_bool(&in, "dry-run", &o.dry_run)) ||
+	    (rc = gh_context_load(&gh)) || (rc = promote_cli_setup(rt, &in, &p, &r)))
+		goto out;
+	run_url = gh_context_run_url_dup(&gh);
+	o.pipeline = &p;
+	o.to = inputs_get(&in, "stage");
+	o.rollback = 1;
+	o.actor = gh.actor ? gh.actor : getenv("USER");
+	o.gh_repository = gh.repository;
+	o.run_url = run_url;
+	o.commit = gh.sha;
+	rc = promote_run(r, &o, &res);
 	if (!rc)
-		rc = err_set(E_USAGE, "'%s' is not implemented yet", rt->command);
+		rc = promote_cli_report(rt, &res, run_url, "Rollback");
+	promote_cli_stats(rt, r);
+out:
+	promote_result_free(&res);
+	reglite_free(r);
+	pipeline_free(&p);
+	gh_context_free(&gh);
+	free(run_url);
 	inputs_free(&in);
 	return rc;
 }

@@ -1,0 +1,153 @@
+/* promote_common: shared command-layer code of promote, history, rollback. See the header. */
+#include "cmd/promote_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions/command.h"
+#include "actions/output.h"
+#include "actions/summary.h"
+#include "util/err.h"
+
+int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
+		      struct reglite **r)
+{
+	struct strlist insecure = STRLIST_INIT;
+	struct reglite_opts ro = { 0 };
+	const char *spec = inputs_get(in, "stages");
+	int rc;
+
+	*r = NULL;
+	memset(p, 0, sizeof(*p));
+	if (spec)
+		rc = pipeline_parse_spec(p, spec, "stages");
+	else
+		rc = pipeline_load_file(p, inputs_get(in, "pipeline-file"));
+	if (rc)
+		return rc;
+	if ((rc = inputs_get_list(in, "insecure-registry", LIST_COMMENTS, &insecure)))
+		goto out;
+	ro.username = inputs_get(in, "username");
+	ro.password = inputs_get(in, "password");
+	if (!ro.username != !ro.password) {
+		rc = err_set(E_USAGE, "inputs 'username' and 'password' go together: give both");
+		goto out;
+	}
+	ro.config_path = inputs_get(in, "registry-config");
+	ro.insecure_hosts = &insecure;
+	ro.verbose = rt->verbose;
+	rc = reglite_new(r, &ro);
+out:
+	strlist_clear(&insecure);
+	if (rc)
+		pipeline_free(p);
+	return rc;
+}
+
+static const char *short_digest(const char *d, char *out, size_t n)
+{
+	if (!d || !*d)
+		return "(none)";
+	snprintf(out, n, "%.19s", d); /* sha256: + 12 hex: display only */
+	return out;
+}
+
+int promote_cli_report(struct rt *rt, const struct promote_result *res, const char *run_url,
+		       const char *title)
+{
+	struct buf tags = BUF_INIT, image = BUF_INIT;
+	const char *verb = res->dry_run ? "would promote" : "promoted";
+	char s1[24], s2[24];
+	int rc = 0;
+
+	for (size_t i = 0; i < res->ntargets && !rc; i++)
+		for (size_t k = 0; k < res->targets[i].tags.len && !rc; k++)
+			rc = buf_printf(&tags, "%s%s:%s", tags.len ? "\n" : "",
+					res->targets[i].repository, res->targets[i].tags.items[k]);
+	if (!rc && res->ntargets)
+		rc = buf_printf(&image, "%s@%s", res->targets[0].repository, res->digest);
+	if (rc)
+		goto out;
+
+	rt_info(rt, "gate: %s", gate_decision_str(res->gate));
+	for (size_t i = 0; i < res->ntargets; i++) {
+		const struct promote_target *t = &res->targets[i];
+
+		for (size_t k = 0; k < t->tags.len; k++)
+			rt_info(rt, "%s %s -> %s:%s (was %s)", verb, res->digest, t->repository,
+				t->tags.items[k], t->before.items[k][0] ? t->before.items[k] : "unset");
+	}
+	for (size_t i = 0; i < res->skipped_tags.len; i++)
+		wf_notice(rt, NULL, "tag '%s' not written: give --version to render it",
+			  res->skipped_tags.items[i]);
+	if (!res->dry_run)
+		rt_info(rt, "blobs: %zu mounted, %zu copied, %zu already there; %zu manifest puts; "
+			    "ledger via %s", res->blobs_mounted, res->blobs_copied,
+			res->blobs_present, res->manifests_put,
+			res->ledger_api ? "the referrers API" : "the referrers tag schema");
+
+	if ((rc = out_set(rt, "digest", res->digest)) || (rc = out_set(rt, "image", buf_cstr(&image))) ||
+	    (rc = out_set(rt, "from", res->from)) || (rc = out_set(rt, "to", res->to)) ||
+	    (rc = out_set(rt, "previous-digest", res->previous_digest ? res->previous_digest : "")) ||
+	    (rc = out_set(rt, "tags", buf_cstr(&tags))))
+		goto out;
+
+	if ((rc = summary_add(rt, "### %s%s: %s → %s\n\n", title, res->dry_run ? " (dry run)" : "",
+			      res->from[0] ? res->from : res->source, res->to)))
+		goto out;
+	if ((rc = summary_add(rt, "Gate: **%s**\n\n", gate_decision_str(res->gate))) ||
+	    (rc = summary_add(rt, "| Stage | Repository | Tags | Digest before | Digest after | Run |\n"
+				  "| --- | --- | --- | --- | --- | --- |\n")))
+		goto out;
+	for (size_t i = 0; i < res->ntargets && !rc; i++) {
+		const struct promote_target *t = &res->targets[i];
+		char *joined = strlist_join_dup(&t->tags, ", ");
+
+		rc = summary_add(rt, "| ");
+		if (!rc)
+			rc = summary_add_cell(rt, res->to);
+		if (!rc)
+			rc = summary_add(rt, " | ");
+		if (!rc)
+			rc = summary_add_cell(rt, t->repository);
+		if (!rc)
+			rc = summary_add(rt, " | ");
+		if (!rc)
+			rc = summary_add_cell(rt, joined ? joined : "");
+		if (!rc)
+			rc = summary_add(rt, " | `%s` | `%s` | ",
+					 short_digest(t->before.items[0], s1, sizeof(s1)),
+					 short_digest(res->digest, s2, sizeof(s2)));
+		if (!rc && run_url)
+			rc = summary_add(rt, "[run](%s)", run_url);
+		if (!rc)
+			rc = summary_add(rt, " |\n");
+		free(joined);
+	}
+	if (!rc)
+		rc = summary_add(rt, "\nDigest: `%s`\n\n", res->digest);
+out:
+	buf_free(&tags);
+	buf_free(&image);
+	return rc;
+}
+
+int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res)
+{
+	return summary_add(rt, "### Promotion: %s → %s refused\n\nGate: **%s**\n\nDigest: `%s`\n\n",
+			   res->from[0] ? res->from : res->source, res->to,
+			   gate_decision_str(res->gate), res->digest);
+}
+
+void promote_cli_stats(struct rt *rt, struct reglite *r)
+{
+	struct http_stats st;
+	const char *e = getenv("CONVOY_STATS");
+
+	if (!r || !e || strcmp(e, "1"))
+		return;
+	reglite_stats(r, &st);
+	fprintf(rt->log, "convoy-stats: requests=%llu bytes_sent=%llu bytes_received=%llu\n",
+		(unsigned long long)st.requests, (unsigned long long)st.bytes_sent,
+		(unsigned long long)st.bytes_received);
+}

@@ -1,0 +1,35 @@
+/*
+ * promote_common: what promote, history and rollback share at the command layer: the
+ * pipeline and registry inputs, loading the pipeline (file or --stages), the registry client,
+ * and reporting a promotion (outputs, log, job summary).
+ */
+#ifndef CONVOY_CMD_PROMOTE_COMMON_H
+#define CONVOY_CMD_PROMOTE_COMMON_H
+
+#include "actions/context.h"
+#include "actions/input.h"
+#include "actions/runtime.h"
+#include "pipeline/pipeline.h"
+#include "promote/promote.h"
+#include "registry/lite.h"
+
+/* Input rows shared by the three commands (spliced into each table). */
+#define PROMOTE_COMMON_INPUTS                                                                   \
+	{ "pipeline-file", 0, PIPELINE_DEFAULT_FILE, "the pipeline YAML (stages, repositories, tags)" }, \
+	{ "stages", 0, NULL, "one-off pipeline instead of the file: 'dev=reg/app:dev; qa=reg/app:qa'" }, \
+	{ "username", IN_SECRET, NULL, "registry user name (every registry)" },                      \
+	{ "password", IN_SECRET, NULL, "registry password or token" },                               \
+	{ "registry-config", 0, NULL, "Docker config.json with per-registry auths" },                \
+	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }
+
+int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
+		      struct reglite **r);
+/* Writes outputs, log lines and the job summary of a (possibly dry-run) promotion. */
+int promote_cli_report(struct rt *rt, const struct promote_result *res, const char *run_url,
+		       const char *title);
+/* The job summary of a gate refusal. */
+int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res);
+/* Prints the request count (stderr, for bench/) when CONVOY_STATS=1. */
+void promote_cli_stats(struct rt *rt, struct reglite *r);
+
+#endif

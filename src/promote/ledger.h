@@ -1,0 +1,79 @@
+/*
+ * ledger: the promotion record and its OCI artifact form. Every promotion is stored in the
+ * target repository as an image manifest whose `subject` is the promoted digest, so the
+ * registry itself is the ledger (found through the referrers API or the referrers tag schema,
+ * see registry/referrers.h). The record is the artifact's one layer (JSON) and is repeated in
+ * the manifest's annotations, so a referrers listing alone is enough to read the history.
+ * Pure: building and parsing JSON only.
+ */
+#ifndef CONVOY_PROMOTE_LEDGER_H
+#define CONVOY_PROMOTE_LEDGER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "util/buf.h"
+
+#define LEDGER_ARTIFACT_TYPE "application/vnd.convoy.promotion.v1+json"
+#define LEDGER_ANNOTATION_PREFIX "dev.convoy.promotion."
+#define OCI_EMPTY_MEDIA_TYPE "application/vnd.oci.empty.v1+json"
+#define OCI_EMPTY_DIGEST \
+	"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+#define OCI_MANIFEST_MEDIA_TYPE "application/vnd.oci.image.manifest.v1+json"
+#define OCI_INDEX_MEDIA_TYPE "application/vnd.oci.image.index.v1+json"
+
+struct ledger_record {
+	char *from;            /* source stage ("" for an explicit --from-image) */
+	char *to;              /* target stage */
+	char *digest;          /* promoted manifest digest */
+	char *previous_digest; /* what the target's first tag pointed at before (NULL: nothing) */
+	char *time;            /* RFC 3339 UTC with milliseconds: sorts as a string */
+	char *actor;
+	char *repository;      /* target image repository (host/path) */
+	char *source;          /* source image repository */
+	char *tags;            /* target tags, comma separated */
+	char *run_url;
+	char *commit;
+	char *kind;            /* "promote", "skip" (gate skipped with --allow-skip), "rollback" */
+};
+
+void ledger_record_free(struct ledger_record *r);
+/* Deep copy (dst zeroed or freed). */
+int ledger_record_copy(struct ledger_record *dst, const struct ledger_record *src);
+
+/* The record as compact JSON with sorted keys (the artifact's layer). */
+int ledger_record_to_json(const struct ledger_record *r, struct buf *out);
+/* Parses a record's JSON (from the registry: untrusted, checked). */
+int ledger_record_from_json(struct ledger_record *r, const char *data, size_t len);
+/* Reads a record from a manifest's or descriptor's annotations; E_NOTFOUND when not ours. */
+int ledger_record_from_annotations(struct ledger_record *r, const json_t *annotations);
+
+/*
+ * The artifact manifest: config = the OCI empty descriptor, one layer = the record JSON
+ * (digest/size given), subject = the promoted manifest, annotations = the record fields.
+ */
+int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
+			  const char *subject_media_type, const char *subject_digest,
+			  size_t subject_size, const char *record_digest, size_t record_size);
+
+/* Current time in the record format (2026-12-03T07:15:00.123Z) into out. */
+int ledger_time_now(struct buf *out);
+
+/* A set of records, sorted newest first by ledger_records_sort(). */
+struct ledger_records {
+	struct ledger_record *items;
+	size_t len;
+};
+int ledger_records_add(struct ledger_records *l, struct ledger_record *r); /* takes r's fields */
+void ledger_records_sort(struct ledger_records *l);
+void ledger_records_free(struct ledger_records *l);
+
+/*
+ * The newest record for stage `to` (in `l`) strictly older than `before` (NULL: no bound);
+ * NULL when none. Used to walk a stage's history back through previous digests.
+ */
+const struct ledger_record *ledger_records_latest(const struct ledger_records *l, const char *to,
+						  const char *before);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * promote: moves one immutable digest from a stage to the next. The source is resolved to a
+ * digest once; the gate checks that digest against the previous stage (now, or per the
+ * ledger); the copy mounts blobs within a registry (no bytes move) or streams the missing
+ * ones across registries; the manifest is put by digest before any tag, each tag is read back
+ * to catch a concurrent move, and the promotion is recorded in the target repository as an
+ * artifact whose subject is the digest (see ledger.h). History and rollback walk that ledger.
+ */
+#ifndef CONVOY_PROMOTE_PROMOTE_H
+#define CONVOY_PROMOTE_PROMOTE_H
+
+#include <stddef.h>
+
+#include "pipeline/pipeline.h"
+#include "promote/gate.h"
+#include "promote/ledger.h"
+#include "registry/lite.h"
+#include "util/strlist.h"
+
+struct promote_opts {
+	const struct pipeline *pipeline;
+	const char *to;         /* target stage (required) */
+	const char *from;       /* source stage; default: the stage before `to` */
+	const char *from_image; /* explicit source image (one-off), instead of a stage */
+	const char *version;    /* a tag in the source repository (sha-1a2b3c4) */
+	const char *digest;     /* an explicit digest (checked to exist in the source) */
+	int allow_skip;
+	int dry_run;
+	int rollback;           /* promote the stage's previous digest back */
+	/* For the record. */
+	const char *actor;
+	const char *gh_repository;
+	const char *run_url;
+	const char *commit;
+};
+
+struct promote_target {
+	char *repository;        /* host/path */
+	struct strlist tags;     /* rendered */
+	struct strlist before;   /* digest per tag before ("" when the tag did not exist) */
+	struct strlist after;    /* digest read back per tag ("" in a dry run) */
+};
+
+struct promote_result {
+	char *digest;
+	char *media_type;
+	char *from;              /* source stage ("" for --from-image) */
+	char *to;
+	char *source;            /* source repository */
+	char *previous_digest;   /* of the target's first tag, NULL when none */
+	struct promote_target *targets;
+	size_t ntargets;
+	enum gate_decision gate;
+	int ledger_api;          /* recorded through the referrers API (else the tag schema) */
+	size_t blobs_mounted, blobs_copied, blobs_present, manifests_put;
+	struct strlist moved;    /* "repo:tag now at sha256:..." for tags moved concurrently */
+	struct strlist skipped_tags; /* templates that had no value (no --version) */
+	int dry_run;
+};
+
+int promote_run(struct reglite *r, const struct promote_opts *o, struct promote_result *res);
+void promote_result_free(struct promote_result *res);
+
+/*
+ * The records of a stage, newest first: walks the ledger from the digest the stage's first
+ * tag points at now back through previous digests (at most `limit` records). *current gets
+ * that digest (malloc'd; NULL when the tag does not exist).
+ */
+int promote_history(struct reglite *r, const struct pipeline *p, const char *stage,
+		    size_t limit, struct ledger_records *out, char **current);
+
+/* The first tag of a stage's repository that is not a template (the stage's "pointer"). */
+const char *promote_stage_pointer_tag(const struct pipeline_repo *repo);
+
+#endif

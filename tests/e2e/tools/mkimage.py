@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""mkimage.py: writes a small OCI image layout for tests (stdlib only).
+
+  mkimage.py DIR [--seed S] [--layers N] [--layer-size BYTES] [--platforms linux/amd64,linux/arm64]
+
+Each layer is a real gzip'd tar holding one file of deterministic pseudo-random bytes derived
+from the seed, so different seeds give different digests and the same seed the same image.
+With --platforms, an OCI index with one image per platform is written. The layout's index.json
+names the image under the tag "latest" (skopeo: oci:DIR:latest). Prints the top digest.
+"""
+import argparse, gzip, hashlib, io, json, os, random, tarfile
+
+def blob(root, data):
+    d = hashlib.sha256(data).hexdigest()
+    os.makedirs(os.path.join(root, "blobs", "sha256"), exist_ok=True)
+    with open(os.path.join(root, "blobs", "sha256", d), "wb") as f:
+        f.write(data)
+    return "sha256:" + d
+
+def layer(seed, i, size):
+    rnd = random.Random("%s-%d" % (seed, i))
+    content = bytes(rnd.getrandbits(8) for _ in range(size))
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        ti = tarfile.TarInfo("data/%s-%d.bin" % (seed, i))
+        ti.size, ti.mtime, ti.mode = len(content), 0, 0o644
+        t.addfile(ti, io.BytesIO(content))
+    tar = raw.getvalue()
+    gz = io.BytesIO()
+    with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0) as g:
+        g.write(tar)
+    return gz.getvalue(), "sha256:" + hashlib.sha256(tar).hexdigest()
+
+def image(root, seed, nlayers, size, os_, arch):
+    layers, diffs = [], []
+    for i in range(nlayers):
+        gz, diff = layer("%s-%s-%s" % (seed, os_, arch), i, size)
+        layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                       "digest": blob(root, gz), "size": len(gz)})
+        diffs.append(diff)
+    cfg = json.dumps({"architecture": arch, "os": os_, "created": "2026-01-01T00:00:00Z",
+                      "config": {"Labels": {"seed": str(seed)}},
+                      "rootfs": {"type": "layers", "diff_ids": diffs}},
+                     sort_keys=True).encode()
+    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                      "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                 "digest": blob(root, cfg), "size": len(cfg)},
+                      "layers": layers}, sort_keys=True).encode()
+    return {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": blob(root, man), "size": len(man),
+            "platform": {"os": os_, "architecture": arch}}
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--seed", default="0")
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--layer-size", type=int, default=1024)
+    ap.add_argument("--platforms", default="")
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    with open(os.path.join(a.dir, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    if a.platforms:
+        descs = [image(a.dir, a.seed, a.layers, a.layer_size, *p.split("/", 1))
+                 for p in a.platforms.split(",")]
+        idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                          "manifests": descs}, sort_keys=True).encode()
+        top = {"mediaType": "application/vnd.oci.image.index.v1+json",
+               "digest": blob(a.dir, idx), "size": len(idx)}
+    else:
+        top = image(a.dir, a.seed, a.layers, a.layer_size, "linux", "amd64")
+        top.pop("platform")
+    top["annotations"] = {"org.opencontainers.image.ref.name": "latest"}
+    with open(os.path.join(a.dir, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [top]}, f)
+    print(top["digest"])
+
+main()
