@@ -77,10 +77,13 @@ static int join_output(struct rt *rt, int env, const char *name, const struct st
 
 static void log_list(struct rt *rt, const char *title, const struct strlist *l)
 {
+	char *text = strlist_join_dup(l, "\n");
+
 	wf_group(rt, title);
-	for (size_t i = 0; i < l->len; i++)
-		wf_echo_untrusted(rt, l->items[i]);
+	if (text && *text)
+		wf_echo_untrusted(rt, text);
 	wf_endgroup(rt);
+	free(text);
 }
 
 static int write_summary(struct rt *rt, const struct tags_result *r)

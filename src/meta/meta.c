@@ -775,6 +775,8 @@ int meta_compute(const struct meta_context *c, const struct meta_inputs *in,
 		case META_SHA: rc = proc_sha(&e, t); break;
 		case META_RUN: rc = proc_run(&e, t); break;
 		}
+		if (rc && rc != E_NOMEM && strncmp(err_msg(), "input '", 7))
+			rc = err_wrap(rc, "input 'tags': entry '%s'", t->entry);
 	}
 	if (rc)
 		goto fail;
