@@ -1,0 +1,320 @@
+/* deploy: the rollout state machine's I/O half; decisions live in rollout.c. */
+#include "deploy/deploy.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/ecs.h"
+#include "deploy/rollout.h"
+#include "http/http.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+struct run {
+	struct aws_client *c;
+	struct rt *rt;
+	const struct deploy_opts *o;
+	struct deploy_result *res;
+	double t0;
+	struct strlist seen_events;
+};
+
+static void step(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(struct run *r, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT, line = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	rt_info(r->rt, "deploy: %s", buf_cstr(&b));
+	if (!buf_printf(&line, "+%.0fs\t%s", now_s() - r->t0, buf_cstr(&b)))
+		strlist_add(&r->res->timeline, buf_cstr(&line));
+	buf_free(&b);
+	buf_free(&line);
+}
+
+/* Remembers the events already there, so only new ones are printed. */
+static void events_mark(struct run *r, const json_t *svc)
+{
+	const json_t *ev;
+	size_t i;
+
+	json_array_foreach(json_object_get(svc, "events"), i, ev) {
+		const char *id = json_string_value(json_object_get(ev, "id"));
+
+		if (id && !strlist_contains(&r->seen_events, id))
+			strlist_add(&r->seen_events, id);
+	}
+}
+
+static void events_print_new(struct run *r, const json_t *svc)
+{
+	const json_t *evs = json_object_get(svc, "events");
+
+	/* ECS lists the newest first: print oldest first. */
+	for (size_t i = json_array_size(evs); i-- > 0;) {
+		const json_t *ev = json_array_get(evs, i);
+		const char *id = json_string_value(json_object_get(ev, "id"));
+		const char *msg = json_string_value(json_object_get(ev, "message"));
+
+		if (!id || strlist_contains(&r->seen_events, id))
+			continue;
+		strlist_add(&r->seen_events, id);
+		if (msg)
+			rt_info(r->rt, "  ECS event: %s", msg);
+	}
+}
+
+/* Polls until the deployment (id, td) is done, failed, or the deadline passes. */
+static int wait_rollout(struct run *r, const char *td_arn, const char *dep_id, struct buf *why)
+{
+	double deadline = now_s() + (double)r->o->wait_timeout_s;
+	struct buf last = BUF_INIT;
+	int rc = 0;
+
+	for (;;) {
+		json_t *svc = NULL;
+		struct rollout_view v;
+
+		rc = ecs_describe_service(r->c, r->o->cluster, r->o->service, &svc);
+		if (rc)
+			break;
+		events_print_new(r, svc);
+		rc = rollout_evaluate(svc, td_arn, dep_id, &v, why);
+		json_decref(svc);
+		if (rc)
+			break;
+		if (v.verdict == ROLLOUT_DONE)
+			break;
+		if (v.verdict == ROLLOUT_FAILED) {
+			rc = E_CONFLICT;
+			break;
+		}
+		if (strcmp(buf_cstr(&last), buf_cstr(why))) {
+			rt_info(r->rt, "deploy: waiting: %s", buf_cstr(why));
+			buf_reset(&last);
+			buf_puts(&last, buf_cstr(why));
+		}
+		if (now_s() + (double)r->o->poll_ms / 1000.0 > deadline) {
+			buf_reset(why);
+			buf_printf(why, "not done after the %lu s wait timeout (last: %s)",
+				   r->o->wait_timeout_s, buf_cstr(&last));
+			rc = E_TIMEOUT;
+			break;
+		}
+		sleep_ms(r->o->poll_ms);
+	}
+	buf_free(&last);
+	return rc;
+}
+
+static int health_check(struct run *r, struct buf *why)
+{
+	struct http_client *hc = NULL;
+	struct http_opts ho;
+	unsigned long attempts = r->o->health_retries + 1;
+	int rc;
+
+	http_opts_defaults(&ho);
+	ho.max_retries = 0; /* our own loop retries, with our own backoff */
+	if (!ho.timeout_ms)
+		ho.timeout_ms = 30000;
+	rc = http_client_new(&hc, &ho);
+	if (rc)
+		return rc;
+	for (unsigned long n = 0; n < attempts; n++) {
+		struct http_request req;
+		struct http_response resp;
+
+		memset(&req, 0, sizeof(req));
+		memset(&resp, 0, sizeof(resp));
+		req.method = "GET";
+		req.url = r->o->health_url;
+		req.flags = HTTP_FOLLOW | HTTP_NO_RETRY;
+		req.max_body = 1024 * 1024;
+		buf_reset(why);
+		if (http_do(hc, &req, &resp)) {
+			buf_printf(why, "%s", err_msg());
+			err_clear();
+		} else if (rollout_health_ok(resp.status, buf_cstr(&resp.body),
+					     r->o->health_status, r->o->health_body)) {
+			http_response_free(&resp);
+			step(r, "health check %s passed (HTTP %ld)", r->o->health_url, resp.status);
+			http_client_free(hc);
+			return 0;
+		} else if (resp.status != r->o->health_status) {
+			buf_printf(why, "HTTP %ld, expected %ld", resp.status, r->o->health_status);
+		} else {
+			buf_printf(why, "HTTP %ld but the body does not contain '%s'", resp.status,
+				   r->o->health_body);
+		}
+		http_response_free(&resp);
+		rt_info(r->rt, "deploy: health check %s attempt %lu/%lu: %s", r->o->health_url,
+			n + 1, attempts, buf_cstr(why));
+		if (n + 1 < attempts)
+			sleep_ms(rollout_backoff_ms((unsigned)n, r->o->health_backoff_ms, 30000));
+	}
+	http_client_free(hc);
+	return E_CONFLICT;
+}
+
+/* Updates the service back to the previous task definition and waits for it. */
+static int roll_back(struct run *r, const char *what)
+{
+	json_t *svc = NULL;
+	struct buf why = BUF_INIT;
+	const char *prev = r->res->previous_task_definition_arn, *dep;
+	int rc;
+
+	step(r, "rolling back to %s", prev);
+	rc = ecs_update_service(r->c, r->o->cluster, r->o->service, prev, &svc);
+	if (rc) {
+		rc = err_wrap(E_CONFLICT, "deploy failed (%s) and the rollback to %s failed too",
+			      what, prev);
+		goto out;
+	}
+	dep = rollout_deployment_id(svc, prev);
+	rc = wait_rollout(r, prev, dep, &why);
+	if (rc) {
+		const char *m = buf_cstr(&why)[0] ? buf_cstr(&why) : err_msg();
+
+		rc = err_set(E_CONFLICT, "deploy of %s failed (%s); the rollback to %s did not "
+					 "complete: %s",
+			     r->o->image, what, prev, m);
+		goto out;
+	}
+	step(r, "rolled back to %s", prev);
+	r->res->status = "rolled-back";
+	rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed (%s); rolled back to %s",
+		     r->o->image, r->o->cluster, r->o->service, what, prev);
+out:
+	json_decref(svc);
+	buf_free(&why);
+	return rc;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
+	       struct deploy_result *res)
+{
+	struct run r = { c, rt, o, res, now_s(), STRLIST_INIT };
+	json_t *svc = NULL, *td = NULL, *newtd = NULL, *reg = NULL, *upd = NULL;
+	struct buf why = BUF_INIT;
+	const char *cur;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->status = "failed";
+	rc = ecs_describe_service(c, o->cluster, o->service, &svc);
+	if (rc)
+		goto out;
+	events_mark(&r, svc);
+	cur = json_string_value(json_object_get(svc, "taskDefinition"));
+	if (!cur) {
+		rc = err_set(E_HTTP, "ECS service %s has no task definition", o->service);
+		goto out;
+	}
+	res->previous_task_definition_arn = strdup(cur);
+	step(&r, "service %s/%s runs %s", o->cluster, o->service, cur);
+	rc = ecs_describe_task_definition(c, cur, &td);
+	if (!rc)
+		rc = ecs_task_definition_render(td, o->container, o->image, &newtd,
+						&res->container);
+	if (rc)
+		goto out;
+	if (o->dry_run) {
+		res->dry_run_json = json_dumps(newtd, JSON_INDENT(2) | JSON_SORT_KEYS);
+		res->status = "dry-run";
+		res->task_definition_arn = strdup("");
+		res->deployment_id = strdup("");
+		step(&r, "dry run: nothing registered");
+		goto out;
+	}
+	rc = ecs_register_task_definition(c, newtd, &reg);
+	if (rc)
+		goto out;
+	res->task_definition_arn =
+		dup_or_null(json_string_value(json_object_get(reg, "taskDefinitionArn")));
+	step(&r, "registered %s (container %s -> %s)", res->task_definition_arn, res->container,
+	     o->image);
+	rc = ecs_update_service(c, o->cluster, o->service, res->task_definition_arn, &upd);
+	if (rc)
+		goto out;
+	res->deployment_id = dup_or_null(rollout_deployment_id(upd, res->task_definition_arn));
+	step(&r, "updated the service: deployment %s",
+	     res->deployment_id ? res->deployment_id : "(id unknown)");
+	rc = wait_rollout(&r, res->task_definition_arn, res->deployment_id, &why);
+	if (!rc) {
+		step(&r, "rollout complete: %s", buf_cstr(&why));
+		if (o->health_url)
+			rc = health_check(&r, &why);
+		if (!rc) {
+			res->status = "deployed";
+			goto out;
+		}
+		{
+			struct buf what = BUF_INIT;
+
+			buf_printf(&what, "health check %s: %s", o->health_url, buf_cstr(&why));
+			buf_reset(&why);
+			buf_puts(&why, buf_cstr(&what));
+			buf_free(&what);
+		}
+	} else if (rc != E_CONFLICT && rc != E_TIMEOUT) {
+		goto out; /* an API error: the message is set */
+	}
+	step(&r, "failed: %s", buf_cstr(&why));
+	if (o->no_rollback || !res->previous_task_definition_arn) {
+		rc = err_set(rc == E_TIMEOUT ? E_TIMEOUT : E_CONFLICT,
+			     "deploy of %s to %s/%s failed: %s (no rollback: --no-rollback)",
+			     o->image, o->cluster, o->service, buf_cstr(&why));
+		goto out;
+	}
+	rc = roll_back(&r, buf_cstr(&why));
+out:
+	json_decref(svc);
+	json_decref(td);
+	json_decref(newtd);
+	json_decref(reg);
+	json_decref(upd);
+	buf_free(&why);
+	strlist_clear(&r.seen_events);
+	return rc;
+}
+
+void deploy_result_free(struct deploy_result *r)
+{
+	if (!r)
+		return;
+	free(r->task_definition_arn);
+	free(r->previous_task_definition_arn);
+	free(r->deployment_id);
+	free(r->container);
+	free(r->dry_run_json);
+	strlist_clear(&r->timeline);
+	memset(r, 0, sizeof(*r));
+}

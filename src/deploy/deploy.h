@@ -1,0 +1,46 @@
+/*
+ * deploy: rolls an image out to an ECS service. Describe the service and its task definition,
+ * register a revision with only the container image changed, update the service, wait (bounded)
+ * until the rollout is done (deploy/rollout.h decides), optionally check a health URL, and on
+ * failure update the service back to the previous task definition and wait for that too.
+ * Progress and ECS service events go to the log; each step is kept for the summary timeline.
+ */
+#ifndef CONVOY_DEPLOY_DEPLOY_H
+#define CONVOY_DEPLOY_DEPLOY_H
+
+#include "actions/runtime.h"
+#include "aws/client.h"
+#include "util/strlist.h"
+
+struct deploy_opts {
+	const char *cluster;
+	const char *service;
+	const char *container;   /* NULL: the only one */
+	const char *image;       /* repo@sha256:... */
+	unsigned long wait_timeout_s;
+	const char *health_url;  /* NULL: no health check */
+	long health_status;
+	const char *health_body;
+	unsigned long health_retries;
+	int dry_run;
+	int no_rollback;
+	long poll_ms;            /* CONVOY_DEPLOY_POLL_MS, default 15000 */
+	long health_backoff_ms;  /* CONVOY_DEPLOY_HEALTH_BACKOFF_MS, default 2000 */
+};
+
+struct deploy_result {
+	char *task_definition_arn;
+	char *previous_task_definition_arn;
+	char *deployment_id;
+	char *container;
+	const char *status;      /* "deployed", "dry-run", "failed", "rolled-back" */
+	char *dry_run_json;      /* the task definition that would be registered */
+	struct strlist timeline; /* "+12s\ttext" */
+};
+void deploy_result_free(struct deploy_result *r);
+
+/* Returns 0 when deployed (or dry run); else the error says what happened, rollback included. */
+int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
+	       struct deploy_result *res);
+
+#endif
