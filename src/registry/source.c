@@ -536,7 +536,7 @@ int registry_source_open(struct registry_source **out, const char *path, const c
 			if ((rc = load_index(s, json_object_get(topj, "manifests"))))
 				goto out;
 		} else {
-			s->images = calloc(1, sizeof(*s->images));
+			s->images = calloc(2, sizeof(*s->images)); /* +1: see registry_source_free */
 			if (!s->images) {
 				rc = err_set(E_NOMEM, "out of memory");
 				goto out;
