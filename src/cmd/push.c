@@ -1,26 +1,25 @@
 /*
- * push: pushes a local image (OCI layout, OCI archive, docker save with an OCI layout) to every
- * tag computed as `convoy tags` does (or an explicit --tag-list). Per repository: skip
- * everything when the registry already has the top manifest; else blobs in parallel (HEAD,
- * mount from a repository of the same registry pushed earlier in this run, upload), then the
- * child manifests and the top manifest by digest. Tags are written last, after every
- * repository has all blobs and manifests, so a failed push moves no tag.
+ * push: pushes a local image (OCI layout, OCI archive, docker save tarball) to every
+ * repository and tag that `tags` computes (same inputs, same run) or that --tag-list names.
+ * Phase 1 puts blobs and manifests into every repository; phase 2 writes the tags, so a
+ * failure anywhere leaves every existing tag where it was.
  */
-#include <pthread.h>
-#include <stdio.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
+#include "aws/ecr_login.h"
 #include "cmd/cmd.h"
 #include "cmd/tags_compute.h"
 #include "registry/client.h"
+#include "registry/push.h"
 #include "registry/reference.h"
 #include "registry/source.h"
+#include "registry/tags_write.h"
 #include "util/err.h"
 
 const char cmd_push_summary[] =
@@ -28,462 +27,299 @@ const char cmd_push_summary[] =
 const struct input_def cmd_push_inputs[] = {
 	{ "source", IN_REQUIRED, NULL, "OCI layout directory, OCI archive or docker save tarball" },
 	TAGS_COMPUTE_INPUTS,
-	{ "tag-list", IN_MULTI, NULL, "explicit full references (host/repo:tag), one per line" },
+	{ "tag-list", IN_MULTI, NULL, "full references to push to (instead of images/tags)" },
 	{ "username", 0, NULL, "registry user name" },
 	{ "password", IN_SECRET, NULL, "registry password or token" },
 	{ "registry-config", 0, NULL, "Docker config directory (default $DOCKER_CONFIG, ~/.docker)" },
-	{ "insecure-registry", IN_MULTI, NULL, "host[:port] reachable over plain HTTP" },
-	{ "concurrency", 0, "4", "blobs in flight at once (1-32)" },
-	{ "chunk-size", 0, NULL, "force chunked uploads with this chunk size in bytes" },
+	{ "insecure-registry", IN_MULTI, NULL, "hosts allowed over plain HTTP (loopback always is)" },
+	{ "concurrency", 0, "4", "blobs uploaded at once" },
+	{ "chunk-size", 0, NULL, "always upload in chunks of this many bytes" },
 	{ NULL, 0, NULL, NULL },
 };
 
-/* One destination repository and its tags. */
-struct target {
-	struct registry_ref ref; /* domain/path; tag unused */
-	char *repo;              /* domain/path */
-	struct strlist tags;
+struct dest {
+	char *host;     /* API host */
+	char *repo;     /* path */
+	char *name;     /* domain/path, for outputs */
 	struct registry *reg;
-	unsigned uploaded, skipped, mounted;
-	uint64_t bytes;
-	int existed;
+	struct push_stats stats;
+	double secs;
 };
 
-struct job {
-	struct registry_source *src;
-	struct target *t;
-	const char *mount_from; /* path of an earlier repo on the same registry, or NULL */
-	const struct registry_blob_desc **blobs;
-	size_t nblobs;
-	size_t next;
-	pthread_mutex_t lock;
-	int rc;
-	char *msg;
-	struct rt *rt;
-};
-
-static int push_blob(struct job *j, const struct registry_blob_desc *b)
+static double now_s(void)
 {
-	struct target *t = j->t;
-	struct registry_blob_reader *rd = NULL;
-	struct registry_upload_stats st = { 0 };
-	int exists = 0, mounted = 0, rc;
+	struct timespec ts;
 
-	if ((rc = registry_blob_exists(t->reg, t->ref.path, b->digest, &exists, NULL)))
-		return rc;
-	if (exists) {
-		pthread_mutex_lock(&j->lock);
-		t->skipped++;
-		pthread_mutex_unlock(&j->lock);
-		return 0;
-	}
-	if (j->mount_from) {
-		rc = registry_blob_mount(t->reg, t->ref.path, b->digest, j->mount_from, &mounted);
-		if (rc)
-			return rc;
-		if (mounted) {
-			pthread_mutex_lock(&j->lock);
-			t->mounted++;
-			pthread_mutex_unlock(&j->lock);
-			return 0;
-		}
-	}
-	if ((rc = registry_source_blob_open(j->src, b->digest, &rd)))
-		return rc;
-	{
-		struct registry_blob_body body = { registry_blob_reader_read,
-						   registry_blob_reader_rewind, rd };
-		struct timespec t0, t1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		rc = registry_blob_upload(t->reg, t->ref.path, b->digest, b->size, &body, &st);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (!rc && b->size >= 16u * 1024 * 1024 && (!j->rt->actions || j->rt->verbose)) {
-			double s = (double)(t1.tv_sec - t0.tv_sec) +
-				   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-
-			fprintf(stderr, "push: %s %.12s: %.1f MiB in %.1f s (%.1f MiB/s)\n",
-				t->repo, b->digest + 7, (double)b->size / 1048576.0, s,
-				s > 0 ? (double)b->size / 1048576.0 / s : 0.0);
-		}
-	}
-	registry_blob_reader_close(rd);
-	if (!rc) {
-		pthread_mutex_lock(&j->lock);
-		t->uploaded++;
-		t->bytes += st.bytes_sent;
-		pthread_mutex_unlock(&j->lock);
-	}
-	return rc;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void *worker(void *arg)
+static struct dest *find_dest(struct dest *d, size_t n, const char *name)
 {
-	struct job *j = arg;
-
-	for (;;) {
-		const struct registry_blob_desc *b = NULL;
-		int rc;
-
-		pthread_mutex_lock(&j->lock);
-		if (!j->rc && j->next < j->nblobs)
-			b = j->blobs[j->next++];
-		pthread_mutex_unlock(&j->lock);
-		if (!b)
-			break;
-		rc = push_blob(j, b);
-		if (rc) {
-			/* The message is thread-local: copy it to the shared result. */
-			pthread_mutex_lock(&j->lock);
-			if (!j->rc) {
-				j->rc = rc;
-				j->msg = strdup(err_msg());
-			}
-			pthread_mutex_unlock(&j->lock);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(d[i].name, name))
+			return &d[i];
 	return NULL;
 }
 
-static int push_blobs(struct rt *rt, struct registry_source *src, struct target *t,
-		      const char *mount_from, unsigned conc)
+static struct registry *find_reg(struct dest *d, size_t n, const char *host)
 {
-	struct job j = { 0 };
-	pthread_t th[32];
-	unsigned n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].reg && !strcmp(d[i].host, host))
+			return d[i].reg;
+	return NULL;
+}
+
+static int write_outputs(struct rt *rt, struct registry_source *src, struct dest *d, size_t nd,
+			 struct tag_target *t, size_t nt)
+{
+	struct strlist refs = STRLIST_INIT, tags = STRLIST_INIT;
+	json_t *meta = json_object(), *jimgs = json_array();
+	char *s = NULL;
 	int rc = 0;
 
-	j.src = src;
-	j.t = t;
-	j.rt = rt;
-	j.mount_from = mount_from;
-	pthread_mutex_init(&j.lock, NULL);
+	for (size_t i = 0; i < nd && !rc; i++) {
+		struct buf b = BUF_INIT;
+		json_t *o = json_object();
+
+		rc = buf_printf(&b, "%s@%s", d[i].name, src->digest);
+		if (!rc)
+			rc = strlist_add(&refs, buf_cstr(&b));
+		json_object_set_new(o, "repository", json_string(d[i].name));
+		json_object_set_new(o, "ref", json_string(buf_cstr(&b)));
+		json_object_set_new(o, "uploaded", json_integer(d[i].stats.uploaded));
+		json_object_set_new(o, "skipped", json_integer(d[i].stats.skipped));
+		json_object_set_new(o, "mounted", json_integer(d[i].stats.mounted));
+		json_object_set_new(o, "bytes-sent", json_integer((json_int_t)d[i].stats.bytes_sent));
+		json_array_append_new(jimgs, o);
+		buf_free(&b);
+	}
+	for (size_t i = 0; i < nt && !rc; i++) {
+		struct dest *de = NULL;
+		struct buf b = BUF_INIT;
+
+		for (size_t k = 0; k < nd; k++)
+			if (d[k].reg == t[i].reg && !strcmp(d[k].repo, t[i].repo))
+				de = &d[k];
+		rc = buf_printf(&b, "%s:%s", de ? de->name : t[i].repo, t[i].tag);
+		if (!rc)
+			rc = strlist_take(&tags, buf_detach(&b));
+	}
+	json_object_set_new(meta, "digest", json_string(src->digest));
+	json_object_set_new(meta, "media-type", json_string(src->media_type));
+	json_object_set_new(meta, "source", json_string(registry_source_kind_name(src->kind)));
+	json_object_set_new(meta, "images", jimgs);
 	{
-		size_t cap = 0;
+		json_t *jt = json_array();
 
-		for (size_t i = 0; i < src->nimages; i++)
-			cap += src->images[i].nlayers + 1;
-		j.blobs = calloc(cap + 1, sizeof(*j.blobs));
-		if (!j.blobs) {
-			rc = err_set(E_NOMEM, "out of memory");
-			goto out;
-		}
-		/* Unique blobs, layers first (largest work), configs last. */
-		for (size_t i = 0; i < src->nimages; i++)
-			for (size_t k = 0; k <= src->images[i].nlayers; k++) {
-				const struct registry_blob_desc *b =
-					k < src->images[i].nlayers ? &src->images[i].layers[k]
-								   : &src->images[i].config;
-				int dup = 0;
-
-				for (size_t m = 0; m < j.nblobs && !dup; m++)
-					dup = !strcmp(j.blobs[m]->digest, b->digest);
-				if (!dup)
-					j.blobs[j.nblobs++] = b;
-			}
+		for (size_t i = 0; i < tags.len; i++)
+			json_array_append_new(jt, json_string(tags.items[i]));
+		json_object_set_new(meta, "tags", jt);
 	}
-	if (conc > j.nblobs)
-		conc = (unsigned)j.nblobs;
-	for (n = 0; n < conc; n++)
-		if (pthread_create(&th[n], NULL, worker, &j))
-			break;
-	if (!n)
-		worker(&j);
-	for (unsigned i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
-	if (j.rc)
-		rc = err_set(j.rc, "%s", j.msg ? j.msg : "blob upload failed");
-out:
-	free(j.msg);
-	free(j.blobs);
-	pthread_mutex_destroy(&j.lock);
+	s = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!rc) {
+		char *r = strlist_join_dup(&refs, "\n"), *tg = strlist_join_dup(&tags, "\n");
+
+		rc = out_set(rt, "digest", src->digest);
+		if (!rc)
+			rc = out_set(rt, "image-refs", r ? r : "");
+		if (!rc)
+			rc = out_set(rt, "tags", tg ? tg : "");
+		if (!rc)
+			rc = out_set(rt, "metadata", s ? s : "{}");
+		free(r);
+		free(tg);
+	}
+	summary_add(rt, "### convoy push\n\n`%s` (%s, %zu platform%s)\n\n"
+			"| Repository | Tags | Uploaded | Skipped | Mounted | Bytes sent | Time |\n"
+			"|---|---|---|---|---|---|---|\n",
+		    src->digest, registry_source_kind_name(src->kind), src->nimages,
+		    src->nimages == 1 ? "" : "s");
+	for (size_t i = 0; i < nd; i++) {
+		summary_add(rt, "| ");
+		summary_add_cell(rt, d[i].name);
+		summary_add(rt, " | ");
+		for (size_t k = 0; k < nt; k++)
+			if (t[k].reg == d[i].reg && !strcmp(t[k].repo, d[i].repo))
+				summary_add(rt, "`%s` ", t[k].tag);
+		summary_add(rt, " | %u | %u | %u | %llu | %.1fs |\n", d[i].stats.uploaded,
+			    d[i].stats.skipped, d[i].stats.mounted,
+			    (unsigned long long)d[i].stats.bytes_sent, d[i].secs);
+	}
+	for (size_t i = 0; i < src->nimages; i++)
+		if (src->images[i].platform)
+			summary_add(rt, "%s- `%s` %s\n", i ? "" : "\nPlatforms:\n",
+				    src->images[i].platform, src->images[i].digest);
+	free(s);
+	json_decref(meta);
+	strlist_clear(&refs);
+	strlist_clear(&tags);
 	return rc;
-}
-
-static void target_free(struct target *t)
-{
-	registry_ref_free(&t->ref);
-	free(t->repo);
-	strlist_clear(&t->tags);
-	registry_close(t->reg);
-}
-
-/* Adds full reference s to the target list (grouped by repository). */
-static int add_tag_ref(struct target **ts, size_t *nt, const char *s, const char *input)
-{
-	struct registry_ref ref;
-	char *repo;
-	int rc = registry_ref_parse(&ref, s);
-
-	if (rc)
-		return err_wrap(rc, "input '%s'", input);
-	if (!ref.tag || ref.digest) {
-		rc = err_set(E_USAGE, "input '%s': '%s' needs a tag and no digest (expected "
-			     "host/repository:tag)", input, s);
-		registry_ref_free(&ref);
-		return rc;
-	}
-	repo = registry_ref_repo_dup(&ref);
-	for (size_t i = 0; repo && i < *nt; i++)
-		if (!strcmp((*ts)[i].repo, repo)) {
-			free(repo);
-			rc = strlist_contains(&(*ts)[i].tags, ref.tag) ? 0
-				: strlist_add(&(*ts)[i].tags, ref.tag);
-			registry_ref_free(&ref);
-			return rc;
-		}
-	{
-		struct target *n = realloc(*ts, (*nt + 1) * sizeof(**ts));
-
-		if (!n || !repo) {
-			free(repo);
-			registry_ref_free(&ref);
-			return err_set(E_NOMEM, "out of memory");
-		}
-		*ts = n;
-		memset(&n[*nt], 0, sizeof(n[*nt]));
-		n[*nt].repo = repo;
-		rc = strlist_add(&n[*nt].tags, ref.tag);
-		free(ref.tag);
-		ref.tag = NULL;
-		n[*nt].ref = ref;
-		(*nt)++;
-	}
-	return rc;
-}
-
-static int put_manifests(struct registry_source *src, struct target *t)
-{
-	int rc;
-
-	if (src->is_index)
-		for (size_t i = 0; i < src->nimages; i++) {
-			struct registry_image *im = &src->images[i];
-
-			if ((rc = registry_manifest_put(t->reg, t->ref.path, im->digest,
-							im->media_type, im->manifest.data,
-							im->manifest.len, NULL)))
-				return rc;
-		}
-	return registry_manifest_put(t->reg, t->ref.path, src->digest, src->media_type,
-				     src->top.data, src->top.len, NULL);
 }
 
 int cmd_push(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
-	struct strlist list = STRLIST_INIT, insecure = STRLIST_INIT, refs = STRLIST_INIT,
-		       alltags = STRLIST_INIT;
-	struct tags_result tr = { 0 };
+	struct tags_result tr;
+	struct strlist refs = STRLIST_INIT, insecure = STRLIST_INIT;
 	struct registry_source *src = NULL;
-	struct target *ts = NULL;
-	size_t nt = 0;
+	struct dest *d = NULL;
+	struct tag_target *t = NULL;
+	size_t nd = 0, nt = 0;
 	unsigned long conc = 4, chunk = 0;
 	struct http_opts hopts;
-	struct timespec t0, t1;
-	int rc, computed = 0;
+	int rc, have_tr = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = inputs_parse(rt, cmd_push_inputs, argc, argv, &in);
-	if (rc)
+	memset(&tr, 0, sizeof(tr));
+	if ((rc = inputs_parse(rt, cmd_push_inputs, argc, argv, &in)))
 		goto out;
-	if (!inputs_get(&in, "source")) {
-		rc = err_set(E_USAGE, "input 'source' is required (an OCI layout directory, an OCI "
-			     "archive or a docker save tarball)");
+	if ((rc = inputs_get_uint(&in, "concurrency", 1, 32, &conc)) ||
+	    (rc = inputs_get_uint(&in, "chunk-size", 1, 1UL << 30, &chunk)) ||
+	    (rc = inputs_get_list(&in, "insecure-registry", 0, &insecure)))
 		goto out;
-	}
-	if ((rc = inputs_get_uint(&in, "concurrency", 1, 32, &conc)))
-		goto out;
-	if (inputs_get(&in, "chunk-size") &&
-	    (rc = inputs_get_uint(&in, "chunk-size", 1024, 1024ul * 1024 * 1024, &chunk)))
-		goto out;
-	if ((rc = inputs_get_list(&in, "insecure-registry", 0, &insecure)))
-		goto out;
-	if ((rc = inputs_get_list(&in, "tag-list", LIST_IGNORE_COMMA | LIST_COMMENTS, &list)))
-		goto out;
-	for (size_t i = 0; i < list.len; i++)
-		if ((rc = add_tag_ref(&ts, &nt, list.items[i], "tag-list")))
+	if (inputs_get(&in, "tag-list")) {
+		if ((rc = inputs_get_list(&in, "tag-list", 0, &refs)))
 			goto out;
-	if (!list.len && inputs_get(&in, "images")) {
+	} else {
+		if (!inputs_get(&in, "images")) {
+			rc = err_set(E_USAGE, "input 'images' (or 'tag-list') is required: the "
+					      "repositories to push to");
+			goto out;
+		}
 		if ((rc = tags_compute(rt, &in, &tr)))
 			goto out;
-		computed = 1;
+		have_tr = 1;
 		for (size_t i = 0; i < tr.meta.tags.len; i++)
-			if ((rc = add_tag_ref(&ts, &nt, tr.meta.tags.items[i], "images")))
+			if ((rc = strlist_add(&refs, tr.meta.tags.items[i])))
 				goto out;
 	}
-	if (!nt) {
-		rc = err_set(E_USAGE, "nothing to push to: give input 'images' (with 'tags') or "
-			     "'tag-list' (full references host/repository:tag)");
+	if (!refs.len) {
+		rc = err_set(E_USAGE, "no tags to push: the 'tags' entries produced none for this "
+				      "event (or 'tag-list' is empty)");
 		goto out;
 	}
-	(void)computed;
-	if ((rc = registry_source_open(&src, inputs_get(&in, "source"), NULL)))
+	d = calloc(refs.len, sizeof(*d));
+	t = calloc(refs.len, sizeof(*t));
+	if (!d || !t) {
+		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
-	rt_info(rt, "push: %s %s (%s, %zu platform%s) to %zu repositor%s",
-		registry_source_kind_name(src->kind), src->digest,
-		src->is_index ? "index" : "image", src->nimages, src->nimages == 1 ? "" : "s", nt,
-		nt == 1 ? "y" : "ies");
+	}
+	/* Every reference is checked before anything is sent anywhere. */
+	for (size_t i = 0; i < refs.len; i++) {
+		struct registry_ref ref;
+		struct dest *de;
+		char *name;
 
+		if ((rc = registry_ref_parse(&ref, refs.items[i]))) {
+			rc = err_wrap(rc, "input '%s'", have_tr ? "tags" : "tag-list");
+			goto out;
+		}
+		if (!ref.tag || ref.digest) {
+			rc = err_set(E_USAGE, "input '%s': '%s' must name a tag (repo:tag), not a "
+					      "digest", have_tr ? "tags" : "tag-list", refs.items[i]);
+			registry_ref_free(&ref);
+			goto out;
+		}
+		name = registry_ref_repo_dup(&ref);
+		de = name ? find_dest(d, nd, name) : NULL;
+		if (!de && name) {
+			de = &d[nd++];
+			de->name = name;
+			de->host = strdup(registry_ref_api_host(&ref));
+			de->repo = strdup(ref.path);
+			name = NULL;
+		}
+		free(name);
+		t[nt].repo = de ? strdup(de->repo) : NULL;
+		t[nt].tag = strdup(ref.tag);
+		t[nt].reg = (struct registry *)de; /* resolved below */
+		nt++;
+		registry_ref_free(&ref);
+	}
+	if ((rc = registry_source_open(&src, inputs_get(&in, "source"), NULL))) {
+		rc = err_wrap(rc, "input 'source'");
+		goto out;
+	}
 	http_opts_defaults(&hopts);
 	hopts.insecure_hosts = &insecure;
 	hopts.verbose = rt->verbose;
-	for (size_t i = 0; i < nt; i++) {
-		struct registry_opts o = { 0 };
+	for (size_t i = 0; i < nd; i++) {
+		struct registry_opts o;
+		struct registry *shared = find_reg(d, i, d[i].host);
 
+		if (shared) {
+			d[i].reg = shared;
+			continue;
+		}
+		memset(&o, 0, sizeof(o));
 		o.username = inputs_get(&in, "username");
 		o.password = inputs_get(&in, "password");
 		o.config_dir = inputs_get(&in, "registry-config");
+		o.cred_provider = aws_ecr_cred_provider;
+		o.cred_ctx = rt;
 		o.insecure_hosts = &insecure;
 		o.chunk_size = chunk;
 		o.http_opts = &hopts;
 		o.rt = rt;
 		o.verbose = rt->verbose;
-		if ((rc = registry_open(&ts[i].reg, registry_ref_api_host(&ts[i].ref), &o)))
-			goto out;
-	}
-	/* Phase 1: blobs and manifests by digest, in every repository. */
-	for (size_t i = 0; i < nt; i++) {
-		struct target *t = &ts[i];
-		const char *from = NULL;
-		char *have = NULL;
-
-		if ((rc = registry_ping(t->reg)))
-			goto out;
-		rc = registry_manifest_head(t->reg, t->ref.path, src->digest, &have, NULL);
-		free(have);
-		if (!rc) {
-			t->existed = 1;
-			rt_info(rt, "push: %s already has %s: nothing to upload", t->repo,
-				src->digest);
-			continue;
-		}
-		if (rc != E_NOTFOUND)
-			goto out;
-		err_clear();
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(ts[k].ref.domain, t->ref.domain))
-				from = ts[k].ref.path;
-		if ((rc = push_blobs(rt, src, t, from, (unsigned)conc)) ||
-		    (rc = put_manifests(src, t))) {
-			err_wrap(rc, "pushing to %s (no tag was changed)", t->repo);
+		if ((rc = registry_open(&d[i].reg, d[i].host, &o)) ||
+		    (rc = registry_ping(d[i].reg))) {
+			rc = err_wrap(rc, "registry %s", d[i].host);
 			goto out;
 		}
 	}
-	/* Phase 2: tags, only now that every repository has the whole image. */
-	for (size_t i = 0; i < nt; i++) {
-		struct target *t = &ts[i];
-
-		for (size_t k = 0; k < t->tags.len; k++) {
-			char *cur = NULL;
-			struct buf full = BUF_INIT;
-
-			if (registry_manifest_head(t->reg, t->ref.path, t->tags.items[k], &cur,
-						   NULL) ||
-			    !cur || strcmp(cur, src->digest)) {
-				err_clear();
-				rc = registry_manifest_put(t->reg, t->ref.path, t->tags.items[k],
-							   src->media_type, src->top.data,
-							   src->top.len, NULL);
-			}
-			free(cur);
-			if (rc) {
-				err_wrap(rc, "tagging %s:%s", t->repo, t->tags.items[k]);
-				goto out;
-			}
-			if ((rc = buf_printf(&full, "%s:%s", t->repo, t->tags.items[k])) ||
-			    (rc = strlist_add(&alltags, buf_cstr(&full)))) {
-				buf_free(&full);
-				goto out;
-			}
-			buf_free(&full);
-		}
-		{
-			struct buf r = BUF_INIT;
-
-			if ((rc = buf_printf(&r, "%s@%s", t->repo, src->digest)) ||
-			    (rc = strlist_add(&refs, buf_cstr(&r)))) {
-				buf_free(&r);
-				goto out;
-			}
-			buf_free(&r);
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	{
-		double secs = (double)(t1.tv_sec - t0.tv_sec) +
-			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		char *s_refs = strlist_join_dup(&refs, "\n"), *s_tags = strlist_join_dup(&alltags, "\n");
-		json_t *meta = json_object(), *arr = json_array(), *plats = json_array();
-		char *mj;
-		struct buf pl = BUF_INIT;
-
-		for (size_t i = 0; i < src->nimages; i++) {
-			const char *p = src->images[i].platform ? src->images[i].platform : "unknown";
-
-			json_array_append_new(plats, json_string(p));
-			buf_printf(&pl, "%s%s", i ? ", " : "", p);
-		}
-		summary_add(rt, "### convoy push\n\n| image | tags | digest | platforms | uploaded "
-			    "| skipped | mounted | bytes sent | time |\n|---|---|---|---|---|---|"
-			    "---|---|---|\n");
-		for (size_t i = 0; i < nt; i++) {
-			struct target *t = &ts[i];
-			json_t *o = json_object(), *tg = json_array();
-			char *tj = strlist_join_dup(&t->tags, ", ");
-
-			for (size_t k = 0; k < t->tags.len; k++)
-				json_array_append_new(tg, json_string(t->tags.items[k]));
-			json_object_set_new(o, "repository", json_string(t->repo));
-			json_object_set_new(o, "tags", tg);
-			json_object_set_new(o, "digest", json_string(src->digest));
-			json_object_set_new(o, "layers_uploaded", json_integer(t->uploaded));
-			json_object_set_new(o, "layers_skipped", json_integer(t->skipped));
-			json_object_set_new(o, "layers_mounted", json_integer(t->mounted));
-			json_object_set_new(o, "bytes_sent", json_integer((json_int_t)t->bytes));
-			json_array_append_new(arr, o);
-			summary_add(rt, "| ");
-			summary_add_cell(rt, t->repo);
-			summary_add(rt, " | ");
-			summary_add_cell(rt, tj ? tj : "");
-			summary_add(rt, " | `%s` | ", src->digest);
-			summary_add_cell(rt, buf_cstr(&pl));
-			summary_add(rt, " | %u | %u | %u | %llu | %.1f s |\n", t->uploaded,
-				    t->skipped, t->mounted, (unsigned long long)t->bytes, secs);
-			free(tj);
-		}
-		json_object_set_new(meta, "digest", json_string(src->digest));
-		json_object_set_new(meta, "media_type", json_string(src->media_type));
-		json_object_set_new(meta, "platforms", plats);
-		json_object_set_new(meta, "images", arr);
-		mj = json_dumps(meta, JSON_COMPACT);
-		if (!s_refs || !s_tags || !mj)
-			rc = err_set(E_NOMEM, "out of memory");
-		if (!rc)
-			rc = out_set(rt, "digest", src->digest);
-		if (!rc)
-			rc = out_set(rt, "image-refs", s_refs);
-		if (!rc)
-			rc = out_set(rt, "tags", s_tags);
-		if (!rc)
-			rc = out_set(rt, "metadata", mj);
-		free(mj);
-		free(s_refs);
-		free(s_tags);
-		buf_free(&pl);
-		json_decref(meta);
-	}
-out:
 	for (size_t i = 0; i < nt; i++)
-		target_free(&ts[i]);
-	free(ts);
+		t[i].reg = ((struct dest *)t[i].reg)->reg;
+
+	/* Phase 1: blobs and manifests, by digest, into every repository. */
+	for (size_t i = 0; i < nd; i++) {
+		const char *mount_from = NULL;
+		double t0 = now_s();
+
+		for (size_t k = 0; k < i; k++)
+			if (d[k].reg == d[i].reg)
+				mount_from = d[k].repo;
+		rt_info(rt, "pushing %s to %s", src->digest, d[i].name);
+		rc = registry_push_image(d[i].reg, d[i].repo, src, mount_from, (unsigned)conc,
+					 &d[i].stats);
+		d[i].secs = now_s() - t0;
+		if (rc) {
+			rc = err_wrap(rc, "pushing to %s (no tag was changed)", d[i].name);
+			goto out;
+		}
+		rt_info(rt, "  %s: %u uploaded, %u skipped, %u mounted, %llu bytes%s", d[i].name,
+			d[i].stats.uploaded, d[i].stats.skipped, d[i].stats.mounted,
+			(unsigned long long)d[i].stats.bytes_sent,
+			d[i].stats.already_present ? " (already there)" : "");
+	}
+	/* Phase 2: the tags, only now that every manifest is in place. */
+	if ((rc = registry_tags_write(t, nt, src->media_type, &src->top)))
+		goto out;
+	for (size_t i = 0; i < nt; i++)
+		rt_info(rt, "tagged %s:%s -> %s", t[i].repo, t[i].tag, src->digest);
+	rc = write_outputs(rt, src, d, nd, t, nt);
+out:
+	/* Sessions are shared per host: close each once, before the names go. */
+	for (size_t i = nd; i-- > 0;)
+		if (d[i].reg && !find_reg(d, i, d[i].host))
+			registry_close(d[i].reg);
+	for (size_t i = 0; i < nd; i++) {
+		free(d[i].host);
+		free(d[i].repo);
+		free(d[i].name);
+	}
+	for (size_t i = 0; t && i < nt; i++) {
+		free(t[i].repo);
+		free(t[i].tag);
+		free(t[i].previous);
+	}
+	free(d);
+	free(t);
 	registry_source_free(src);
-	if (computed)
+	if (have_tr)
 		tags_result_free(&tr);
-	strlist_clear(&list);
-	strlist_clear(&insecure);
 	strlist_clear(&refs);
-	strlist_clear(&alltags);
+	strlist_clear(&insecure);
 	inputs_free(&in);
 	return rc;
 }

@@ -1,0 +1,26 @@
+/*
+ * registry/push: pushes one local image (registry/source) to one repository: skips everything
+ * when the top manifest is already there, HEADs each blob, mounts it from a repository of the
+ * same registry where it was pushed earlier in this run, uploads the rest several at a time,
+ * then puts the child manifests and the top manifest by digest. Tags are a separate step
+ * (registry/tags_write) so that no tag moves before every repository has its manifests.
+ */
+#ifndef CONVOY_REGISTRY_PUSH_H
+#define CONVOY_REGISTRY_PUSH_H
+
+#include <stdint.h>
+
+#include "registry/client.h"
+#include "registry/source.h"
+
+struct push_stats {
+	unsigned uploaded, skipped, mounted;
+	uint64_t bytes_sent;
+	int already_present; /* the top manifest was there: nothing uploaded */
+};
+
+/* mount_from: a repository on the same registry that already has the blobs, or NULL. */
+int registry_push_image(struct registry *r, const char *repo, struct registry_source *src,
+			const char *mount_from, unsigned concurrency, struct push_stats *stats);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * registry/tags_write: moves a set of tags to one digest, all or nothing as far as the
+ * protocol allows: each tag's previous digest is read first; when any write fails, the tags
+ * already written are put back where they were (or reported when that fails too).
+ */
+#ifndef CONVOY_REGISTRY_TAGS_WRITE_H
+#define CONVOY_REGISTRY_TAGS_WRITE_H
+
+#include "registry/client.h"
+
+struct tag_target {
+	struct registry *reg;
+	char *repo;
+	char *tag;
+	char *previous; /* digest before the write, NULL when the tag was new (filled in) */
+	int written;
+};
+
+/* Writes manifest (media_type, body) under every target's tag. */
+int registry_tags_write(struct tag_target *t, size_t n, const char *media_type,
+			const struct buf *manifest);
+
+#endif
