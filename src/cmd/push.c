@@ -293,10 +293,11 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			d[i].stats.already_present ? " (already there)" : "");
 	}
 	/* Phase 2: the tags, only now that every manifest is in place. */
-	if ((rc = registry_tags_write(t, nt, src->media_type, &src->top)))
+	if ((rc = registry_tags_write(t, nt, src->digest, src->media_type, &src->top)))
 		goto out;
 	for (size_t i = 0; i < nt; i++)
-		rt_info(rt, "tagged %s:%s -> %s", t[i].repo, t[i].tag, src->digest);
+		rt_info(rt, "%s %s:%s -> %s", t[i].unchanged ? "unchanged" : "tagged", t[i].repo,
+			t[i].tag, src->digest);
 	rc = write_outputs(rt, src, d, nd, t, nt);
 out:
 	/* Sessions are shared per host: close each once, before the names go. */

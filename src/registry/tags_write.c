@@ -22,8 +22,8 @@ static void restore(struct tag_target *t, size_t n)
 	}
 }
 
-int registry_tags_write(struct tag_target *t, size_t n, const char *media_type,
-			const struct buf *manifest)
+int registry_tags_write(struct tag_target *t, size_t n, const char *digest,
+			const char *media_type, const struct buf *manifest)
 {
 	int rc = 0;
 
@@ -37,6 +37,10 @@ int registry_tags_write(struct tag_target *t, size_t n, const char *media_type,
 			return err_wrap(rc, "reading tag %s:%s before writing", t[i].repo, t[i].tag);
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (t[i].previous && !strcmp(t[i].previous, digest)) {
+			t[i].unchanged = 1;
+			continue;
+		}
 		rc = registry_manifest_put(t[i].reg, t[i].repo, t[i].tag, media_type,
 					   manifest->data, manifest->len, NULL);
 		if (rc) {

@@ -14,10 +14,12 @@ struct tag_target {
 	char *tag;
 	char *previous; /* digest before the write, NULL when the tag was new (filled in) */
 	int written;
+	int unchanged; /* already pointed at the digest */
 };
 
-/* Writes manifest (media_type, body) under every target's tag. */
-int registry_tags_write(struct tag_target *t, size_t n, const char *media_type,
-			const struct buf *manifest);
+/* Writes manifest (media_type, body, its digest) under every target's tag; a tag that already
+ * points at digest is left alone (a re-push moves nothing). */
+int registry_tags_write(struct tag_target *t, size_t n, const char *digest,
+			const char *media_type, const struct buf *manifest);
 
 #endif
