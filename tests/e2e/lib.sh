@@ -12,7 +12,7 @@ _cleanup_fns=()
 _on_exit() {
 	local rc=$?
 	for fn in "${_cleanup_fns[@]}"; do eval "$fn" >/dev/null 2>&1 || true; done
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 	exit $rc
 }
 trap _on_exit EXIT
@@ -42,6 +42,7 @@ wait_port() {
 
 # actions_env: a clean GitHub Actions environment in the current shell (files under $T/gh).
 actions_env() {
+	local name _
 	mkdir -p "$T/gh"
 	: >"$T/gh/output"; : >"$T/gh/summary"; : >"$T/gh/env"
 	while IFS='=' read -r name _; do
