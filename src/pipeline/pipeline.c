@@ -347,8 +347,8 @@ int pipeline_load_file(struct pipeline *p, const char *path)
 	memset(p, 0, sizeof(*p));
 	if ((rc = buf_read_file(&b, path, PIPELINE_MAX_FILE))) {
 		if (rc == E_NOTFOUND || rc == E_IO)
-			rc = err_set(rc, "pipeline file '%s' cannot be read (give --pipeline-file, or "
-					 "--stages for a one-off): %s", path, err_msg());
+			rc = err_wrap(rc, "pipeline file '%s' cannot be read (give --pipeline-file, or "
+					  "--stages for a one-off)", path);
 		buf_free(&b);
 		return rc;
 	}

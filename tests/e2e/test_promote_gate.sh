@@ -104,3 +104,11 @@ assert_eq "$(gh_output to)" "qa" "to output (workflow_dispatch)"
 assert_eq "$(gh_output digest)" "$D2" "digest output (workflow_dispatch)"
 assert_eq "$(digest_of "$RA/app:qa")" "$D2" "qa after the workflow_dispatch promotion"
 pass "promote__workflow_dispatch_payload"
+
+# A missing pipeline file: exit 1, the error names the file once and says what to give.
+actions_env
+set +e; "$CONVOY" promote --to qa --pipeline-file "$T/none.yml" >"$T/nofile.out" 2>&1; rc=$?; set -e
+assert_eq "$rc" 1 "exit code for a missing pipeline file"
+assert_eq "$(grep -o "pipeline file '$T/none.yml' cannot be read" "$T/nofile.out" | wc -l)" 1 "the error names the file exactly once"
+assert_contains "$(cat "$T/nofile.out")" "--pipeline-file" "missing pipeline file error says what to give"
+pass "promote__missing_pipeline_file"
