@@ -302,13 +302,15 @@ static int parse(struct registry_ref *out, const char *s, int repo_only)
 				break;
 			p = e + 1;
 		}
-		if (!strcmp(out->domain, "docker.io") && !memchr(rest, '/', plen)) {
-			if (buf_puts(&path, "library/"))
-				goto nomem;
-		} else if (!dom_len && is_hex64(rest, plen)) {
+		/* Docker refuses a whole reference that is 64 hex digits (an image ID). */
+		if (is_hex64(s, strlen(s))) {
 			rc = err_set(E_USAGE, "%s '%s': cannot be a 64-character hexadecimal string "
 				     "(that is an image ID)", what, s);
 			goto fail;
+		}
+		if (!strcmp(out->domain, "docker.io") && !memchr(rest, '/', plen)) {
+			if (buf_puts(&path, "library/"))
+				goto nomem;
 		}
 		if (buf_add(&path, rest, plen))
 			goto nomem;
