@@ -1,7 +1,77 @@
 #!/bin/bash
-# The demo of the main job, on an embedded default: computes the tags of this checkout.
-# (Extended as push and promote land: registry on loopback, example image, promotions.)
+# The demo of the main job, on an embedded default: starts a registry on loopback, generates a
+# small example image, then tags -> push to dev -> promote to qa -> promote to prod, and prints
+# the job summary and the prod history. Everything lives in a temp dir removed at exit.
+# CONVOY=/path/to/convoy skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --preset dev >/dev/null && cmake --build --preset dev >/dev/null
-./build/convoy tags --images ghcr.io/example/app --tags $'type=ref,event=branch\ntype=sha'
+if [ -z "${CONVOY:-}" ]; then
+	cmake --preset dev >/dev/null && cmake --build --preset dev >/dev/null
+	CONVOY=$PWD/build/convoy
+fi
+command -v docker-registry >/dev/null || { echo "demo: docker-registry is not installed (run scripts/deps.sh)" >&2; exit 1; }
+
+D=$(mktemp -d /tmp/convoy-demo.XXXXXX)
+REG_PID=
+cleanup() { [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null; rm -rf "$D"; }
+trap cleanup EXIT
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+R=127.0.0.1:$PORT
+cat >"$D/registry.yml" <<EOC
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $D/data}}
+http: {addr: $R}
+EOC
+docker-registry serve "$D/registry.yml" >"$D/registry.log" 2>&1 &
+REG_PID=$!
+for _ in $(seq 1 200); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+	kill -0 "$REG_PID" 2>/dev/null || { cat "$D/registry.log" >&2; exit 1; }
+	sleep 0.1
+done
+echo "== registry on $R"
+
+python3 tests/e2e/tools/mkimage.py --seed 42 --layers 2 "$D/image" >/dev/null
+cat >"$D/convoy.yml" <<EOC
+stages:
+  - name: dev
+    repository: $R/example/app
+    tags: [dev]
+  - name: qa
+    repository: $R/example/app
+    tags: [qa]
+  - name: prod
+    repository: $R/prod/app
+    tags: [prod, "{{version}}"]
+EOC
+export GITHUB_ACTIONS=true GITHUB_OUTPUT="$D/output" GITHUB_STEP_SUMMARY="$D/summary"
+: >"$GITHUB_OUTPUT"; : >"$GITHUB_STEP_SUMMARY"
+# A push to main of this checkout, as GitHub Actions would describe it.
+SHA=$(git rev-parse HEAD 2>/dev/null || echo 0000000000000000000000000000000000000000)
+export GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/main GITHUB_REF_NAME=main GITHUB_SHA=$SHA \
+	GITHUB_REPOSITORY=example/app GITHUB_ACTOR=demo GITHUB_SERVER_URL=https://github.com \
+	GITHUB_RUN_ID=1 GITHUB_RUN_ATTEMPT=1
+# out NAME: the last value of a heredoc-form output.
+out() { awk -v n="$1" 'index($0, n "<<")==1 { d=substr($0, length(n)+3); v=""; while ((getline l) > 0 && l != d) v = v (v=="" ? "" : "\n") l; r=v } END { print r }' "$GITHUB_OUTPUT"; }
+
+echo "== convoy tags"
+"$CONVOY" tags --images "$R/example/app" --tags $'type=raw,value=dev\ntype=sha' >"$D/tags.log"
+TAGS=$(out tags)
+printf '%s\n' "$TAGS"
+VERSION=$(printf '%s\n' "$TAGS" | sed -n 's/.*:\(sha-[0-9a-f]*\)$/\1/p' | head -1)
+[ -n "$VERSION" ] || { echo "demo: tags computed no sha- tag" >&2; exit 1; }
+echo "== convoy push (to dev)"
+args=(); while IFS= read -r t; do args+=(--tag-list "$t"); done <<<"$TAGS"
+"$CONVOY" push --source "$D/image" "${args[@]}"
+P=(--pipeline-file "$D/convoy.yml")
+echo "== convoy promote --to qa"
+"$CONVOY" promote --to qa "${P[@]}"
+echo "== convoy promote --to prod --version $VERSION"
+"$CONVOY" promote --to prod --version "$VERSION" "${P[@]}"
+echo "== deploy this: $(out image)"
+echo "== job summary"
+cat "$GITHUB_STEP_SUMMARY"
+echo "== convoy history --stage prod"
+"$CONVOY" history --stage prod "${P[@]}"
