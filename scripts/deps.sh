@@ -13,7 +13,17 @@ if ! dpkg -s libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev docker-
 		build-essential cmake pkg-config git ca-certificates \
 		libgit2-dev libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev zlib1g-dev \
 		docker-registry skopeo apache2-utils \
-		clang libclang-rt-14-dev valgrind nodejs npm python3 >/dev/null
+		clang libclang-rt-14-dev valgrind >/dev/null
+fi
+# Node (test tools) and Python 3 (test servers): Debian's, unless the machine has its own.
+missing=""
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+if [ -n "$missing" ]; then
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 if [ ! -d node_modules/@octokit/webhooks-examples ]; then
 	npm ci --no-audit --no-fund --loglevel=error
