@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench/promote.sh: the same promotions with `convoy promote` and with
+# `skopeo copy docker://... docker://...`, in one run, against two local registries
+# (docker-registry on 127.0.0.1): same repository (dev -> qa), cross repository in one registry
+# (qa -> prod/app, mounts), and across registries (streamed). Every round targets fresh tags and
+# repositories, so neither tool finds the work already done. Prints the mean wall time per
+# promotion, the ratio skopeo/convoy, and the HTTP requests each made (from the registries'
+# access logs, so both are counted the same way). Target: >= 5x same- and cross-repository.
+# Usage: bench/promote.sh [path/to/convoy]   env: ROUNDS (5), LAYERS (4), LAYER_SIZE (4 MiB)
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+CONVOY=${1:-${CONVOY:-$SRC/build/convoy}}
+ROUNDS=${ROUNDS:-5} LAYERS=${LAYERS:-4} LAYER_SIZE=${LAYER_SIZE:-4194304}
+[ -x "$CONVOY" ] || { echo "no convoy binary at $CONVOY" >&2; exit 1; }
+for p in docker-registry skopeo python3; do
+	command -v "$p" >/dev/null || { echo "bench: $p is not installed" >&2; exit 1; }
+done
+T=$(mktemp -d /tmp/convoy-bench.XXXXXX)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+registry() { # registry NAME -> sets NAME (host:port); log in $T/NAME.log
+	local p; p=$(port)
+	printf 'version: 0.1\nlog: {level: info, formatter: text}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
+		"$T/$1-data" "$p" >"$T/$1.yml"
+	docker-registry serve "$T/$1.yml" >"$T/$1.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+	printf -v "$1" '127.0.0.1:%s' "$p"
+}
+registry A; registry B
+python3 "$SRC/tests/e2e/tools/mkimage.py" --seed 7 --layers "$LAYERS" --layer-size "$LAYER_SIZE" "$T/img" >/dev/null
+skopeo copy -q --dest-tls-verify=false "oci:$T/img" "docker://$A/app:dev"
+size=$(du -sb "$T/img/blobs" | cut -f1)
+
+reqs() { cat "$T/A.log" "$T/B.log" | grep -cE '"(GET|HEAD|PUT|POST|PATCH|DELETE) [^ ]+ HTTP'; }
+now() { date +%s%N; }
+export GITHUB_OUTPUT="$T/out" GITHUB_STEP_SUMMARY="$T/summary"
+SK=(skopeo copy -q --src-tls-verify=false --dest-tls-verify=false)
+# run CASE TOOL ROUND: one promotion; prints nothing, records time and requests.
+declare -A TIME REQ
+run() {
+	local case=$1 tool=$2 i=$3 src dst stages r0 t0 t1
+	case $case in
+	same)  src=$A/app; dst=$A/app ;;
+	repo)  src=$A/app; dst=$A/prod$i-$tool ;;
+	reg)   src=$A/app; dst=$B/prod$i-$tool ;;
+	esac
+	stages="dev=$src:dev; qa=$dst:qa-$tool-$i"
+	r0=$(reqs); t0=$(now)
+	if [ "$tool" = convoy ]; then
+		"$CONVOY" promote --to qa --stages "$stages" --insecure-registry "$A" --insecure-registry "$B" >/dev/null 2>"$T/err" \
+			|| { cat "$T/err" >&2; exit 1; }
+	else
+		"${SK[@]}" "docker://$src:dev" "docker://$dst:qa-$tool-$i" >/dev/null
+	fi
+	t1=$(now)
+	TIME[$case-$tool]=$(( ${TIME[$case-$tool]:-0} + t1 - t0 ))
+	REQ[$case-$tool]=$(( ${REQ[$case-$tool]:-0} + $(reqs) - r0 ))
+}
+for i in $(seq 1 "$ROUNDS"); do
+	for case in same repo reg; do run "$case" convoy "$i"; run "$case" skopeo "$i"; done
+done
+echo "image: $LAYERS layers, $size bytes of blobs; $ROUNDS rounds each; mean per promotion"
+printf '%-34s %12s %12s %8s %14s %14s\n' case convoy skopeo ratio "convoy reqs" "skopeo reqs"
+for case in same repo reg; do
+	case $case in same) name="same repository (dev -> qa)" ;; repo) name="cross repository, one registry" ;;
+		reg) name="across registries" ;; esac
+	c=${TIME[$case-convoy]} s=${TIME[$case-skopeo]}
+	printf '%-34s %10.1fms %10.1fms %7.1fx %14s %14s\n' "$name" \
+		"$(python3 -c "print($c/$ROUNDS/1e6)")" "$(python3 -c "print($s/$ROUNDS/1e6)")" \
+		"$(python3 -c "print($s/$c)")" "$(( ${REQ[$case-convoy]} / ROUNDS ))" "$(( ${REQ[$case-skopeo]} / ROUNDS ))"
+done
