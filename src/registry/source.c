@@ -17,6 +17,7 @@
 #include "registry/client.h"
 #include "registry/digest.h"
 #include "registry/reference.h"
+#include "registry/docker_save.h"
 #include "util/err.h"
 
 #define JSON_MAX (4u * 1024 * 1024)
@@ -28,6 +29,7 @@ struct tar_entry {
 
 struct source_priv {
 	int is_dir;
+	char *tmpdir; /* a legacy docker save converted to a layout (registry/docker_save) */
 	struct tar_entry *entries;
 	size_t nentries;
 };
@@ -199,6 +201,11 @@ static int open_member(struct registry_source *s, const char *rel, int *fd, uint
 		*size = e->size;
 		return 0;
 	}
+}
+
+static int tar_member_open(void *ctx, const char *name, int *fd, uint64_t *off, uint64_t *size)
+{
+	return open_member(ctx, strip_dot(name), fd, off, size);
 }
 
 int registry_source_blob_open(struct registry_source *s, const char *digest,
@@ -479,11 +486,16 @@ int registry_source_open(struct registry_source **out, const char *path, const c
 			goto out;
 		s->kind = tar_find(p, "manifest.json") ? SOURCE_DOCKER_ARCHIVE : SOURCE_OCI_ARCHIVE;
 		if (s->kind == SOURCE_DOCKER_ARCHIVE && !tar_find(p, "index.json")) {
-			rc = err_set(E_USAGE, "input 'source': %s is a docker save tarball in the "
-				     "legacy layout (layer.tar files); save it with docker 25+ or "
-				     "convert it with skopeo copy docker-archive:... oci-archive:...",
-				     path);
-			goto out;
+			/* Legacy layout (layer.tar files): recompress into a temp OCI layout. */
+			if ((rc = docker_save_to_layout(path, tar_member_open, s, &p->tmpdir)))
+				goto out;
+			p->is_dir = 1;
+			free(s->path);
+			s->path = strdup(p->tmpdir);
+			if (!s->path) {
+				rc = err_set(E_NOMEM, "out of memory");
+				goto out;
+			}
 		}
 	}
 	if ((rc = open_member(s, "index.json", &fd, &off, &size)))
@@ -622,6 +634,8 @@ void registry_source_free(struct registry_source *s)
 	}
 	free(s->images);
 	if (p) {
+		docker_save_remove(p->tmpdir);
+		free(p->tmpdir);
 		for (size_t i = 0; i < p->nentries; i++)
 			free(p->entries[i].name);
 		free(p->entries);

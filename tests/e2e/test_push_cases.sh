@@ -28,6 +28,21 @@ actions_env
 assert_eq "$(digest_of "$R/arch:1")" "$(gh_output digest)" "archive digest"
 pass "push__oci_archive"
 
+# docker save (legacy layer.tar layout, as skopeo and docker < 25 write it): layers are
+# recompressed deterministically, so two pushes of the same tarball give one digest, and the
+# image reads back whole.
+skopeo copy -q "oci:$T/one" "docker-archive:$T/saved.tar:app:1"
+tar -tf "$T/saved.tar" | grep -q '/layer.tar$' || fail "skopeo did not write a legacy docker save tarball"
+actions_env
+"$CONVOY" push --source "$T/saved.tar" --tag-list "$R/saved:1" >"$T/out" 2>&1 || { cat "$T/out"; fail "docker save push"; }
+d1=$(gh_output digest)
+assert_eq "$(digest_of "$R/saved:1")" "$d1" "docker save digest"
+actions_env
+"$CONVOY" push --source "$T/saved.tar" --tag-list "$R/saved2:1" >"$T/out" 2>&1 || { cat "$T/out"; fail "docker save push 2"; }
+assert_eq "$(gh_output digest)" "$d1" "recompression is not deterministic"
+skopeo copy -q --src-tls-verify=false "docker://$R/saved:1" "oci:$T/back" || fail "docker save image does not read back"
+pass "push__docker_save_recompressed_deterministically"
+
 # Tags computed as `convoy tags` would, in the same step.
 actions_env
 export GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/main GITHUB_SHA=0123456789abcdef0123456789abcdef01234567 \
