@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# push under injected faults (tests/e2e/tools/faultproxy.py in front of the real registry,
+# push and promote under injected faults (tests/e2e/tools/faultproxy.py in front of the real registry,
 # with Basic auth). Each case may end in exactly one of two ways: success with the right digest
 # under the tag, or failure with a clear ::error:: and the tag exactly where it was. Faults that
 # retries must absorb (5xx, 429, resets, truncation, stalls) are required to succeed; a wrong
@@ -75,7 +75,7 @@ case_run() {
 		cat "$T/out"
 		fail "$name: expected $expect, got $outcome"
 	fi
-	results+=("$(printf '| %-22s | push | %-8s |' "$name" "$outcome")")
+	results+=("$(printf '| %-22s | push    | %-8s |' "$name" "$outcome")")
 }
 
 case_run http500_upload  success '[{"method":"POST","path":"/blobs/uploads/$","action":"status","status":500}]'
@@ -91,10 +91,50 @@ case_run wrong_digest    failure '[{"method":"PUT","path":"/manifests/sha256:","
 case_run always_500      failure '[{"method":"PUT","path":"/manifests/sha256:","action":"status","status":500,"times":99}]'
 case_run redirect_away   either  "[{\"method\":\"HEAD\",\"path\":\"/blobs/\",\"action\":\"redirect\",\"location\":\"http://localhost:$EVIL\",\"times\":99}]"
 
+# promote under the same faults: qa must end at the promoted digest, or stay where it was.
+promote_case() {
+	local name=$1 expect=$2 rules=$3 repo="p-$1" before after rc=0 outcome want
+	echo '[]' >"$T/rules.json"
+	actions_env
+	"$CONVOY" push "${CREDS[@]}" --source "$T/old" --tag-list "$R/$repo:qa" >/dev/null 2>&1 || fail "$name: seeding qa"
+	"$CONVOY" push "${CREDS[@]}" --source "$T/new" --tag-list "$R/$repo:dev" >/dev/null 2>&1 || fail "$name: seeding dev"
+	want=$(digest_of "$U/$repo:dev" "${SKOPEO_CREDS[@]}")
+	before=$(digest_of "$U/$repo:qa" "${SKOPEO_CREDS[@]}")
+	echo "$rules" >"$T/rules.json"
+	actions_env
+	"$CONVOY" promote "${CREDS[@]}" --stages "dev=$R/$repo:dev; qa=$R/$repo:qa" --to qa >"$T/out" 2>&1 || rc=$?
+	echo '[]' >"$T/rules.json"
+	after=$(digest_of "$U/$repo:qa" "${SKOPEO_CREDS[@]}")
+	if [ "$rc" = 0 ]; then
+		assert_eq "$after" "$want" "$name: qa after a successful promotion"
+		outcome=success
+	else
+		assert_contains "$(cat "$T/out")" "::error::" "$name: failure without a clear error"
+		assert_eq "$after" "$before" "$name: qa moved by a failed promotion"
+		outcome=failure
+	fi
+	assert_not_contains "$(grep -v '^::add-mask::' "$T/out")" "Fault-Pa55-q1" "$name: password in output"
+	if [ "$expect" != either ] && [ "$expect" != "$outcome" ]; then
+		cat "$T/out"
+		fail "promote $name: expected $expect, got $outcome"
+	fi
+	results+=("$(printf '| %-22s | promote | %-8s |' "$name" "$outcome")")
+}
+
+promote_case http500_mount   success '[{"method":"POST","path":"mount=","action":"status","status":500}]'
+promote_case http503_get     success '[{"method":"GET","path":"/manifests/","action":"status","status":503}]'
+promote_case http429_after   success '[{"method":"PUT","path":"/manifests/qa$","action":"status","status":429,"headers":{"Retry-After":"1"}}]'
+promote_case reset_before    success '[{"method":"PUT","path":"/manifests/","action":"reset"}]'
+promote_case truncated_body  success '[{"method":"GET","path":"/manifests/","action":"truncate"}]'
+promote_case stall           success '[{"method":"PUT","path":"/manifests/","action":"stall","seconds":5}]'
+promote_case wrong_digest    either  '[{"method":"PUT","path":"/manifests/","action":"bad_digest","times":99}]'
+promote_case always_500      failure '[{"method":"PUT","path":"/manifests/qa$","action":"status","status":500,"times":99}]'
+promote_case redirect_away   either  "[{\"method\":\"HEAD\",\"path\":\"/blobs/\",\"action\":\"redirect\",\"location\":\"http://localhost:$EVIL\",\"times\":99}]"
+
 n=$(grep -c 'auth=Basic\|auth=Bearer' "$T/evil.log" || true)
 assert_eq "$n" 0 "credentials followed a redirect to another host"
 
-echo "| fault                  | cmd  | outcome  |"
-echo "|------------------------|------|----------|"
+echo "| fault                  | cmd     | outcome  |"
+echo "|------------------------|---------|----------|"
 printf '%s\n' "${results[@]}"
-pass "push__faults_never_move_tags (${#results[@]} cases)"
+pass "faults__push_and_promote_never_move_tags (${#results[@]} cases)"
