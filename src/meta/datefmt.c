@@ -125,10 +125,11 @@ static int put_token(struct buf *out, const char *tok, const struct fields *f,
 
 	if (tok[0] == 'S') {
 		size_t n = strlen(tok);
-		char frac[10];
+		char frac[16];
 
-		snprintf(frac, sizeof(frac), "%03d000000", f->ms);
-		return buf_add(out, frac, n);
+		/* moment prints at most 9 fraction digits; ms is 0..999. */
+		(void)snprintf(frac, sizeof(frac), "%03d000000", (f->ms % 1000 + 1000) % 1000);
+		return buf_add(out, frac, n > 9 ? 9 : n);
 	}
 	if (!strcmp(tok, "YYYYYY"))
 		return buf_printf(out, "%c%06lld", f->year < 0 ? '-' : '+', llabs(f->year));
