@@ -163,7 +163,7 @@ static int parse_repo_fields(const struct ctx *c, const yaml_node_t *holder,
 			     const yaml_node_t *repo, const yaml_node_t *tags,
 			     struct pipeline_stage *s)
 {
-	struct pipeline_repo *r;
+	struct pipeline_repo *r = NULL;
 	int rc;
 
 	if (!tags)
@@ -383,7 +383,7 @@ static int spec_entry(struct pipeline *p, const char *e, size_t n, const char *i
 			return err_set(E_USAGE, "input '%s': duplicate stage '%s'", input, s->name);
 	for (q = eq + 1; q < end;) {
 		const char *w, *colon = NULL, *slash = NULL;
-		struct pipeline_repo *r;
+		struct pipeline_repo *r = NULL;
 		char *tags;
 
 		while (q < end && (*q == ' ' || *q == '\t'))

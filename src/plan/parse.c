@@ -359,7 +359,7 @@ int plan_parse(struct plan *p, const char *text, size_t len)
 analyse:
 		u = unbox(l, &boxed);
 		if (!strncmp(u, "Error: ", 7) || !strcmp(u, "Error:")) {
-			size_t next;
+			size_t next = i + 1;
 
 			p->failed = 1;
 			if ((rc = collect_error(p, &lines, i, &next)))
