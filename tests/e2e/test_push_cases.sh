@@ -32,7 +32,8 @@ pass "push__oci_archive"
 # recompressed deterministically, so two pushes of the same tarball give one digest, and the
 # image reads back whole.
 skopeo copy -q "oci:$T/one" "docker-archive:$T/saved.tar:app:1"
-tar -tf "$T/saved.tar" | grep -q '/layer.tar$' || fail "skopeo did not write a legacy docker save tarball"
+tar -tf "$T/saved.tar" >"$T/saved.list"
+grep -q '/layer.tar$' "$T/saved.list" || fail "skopeo did not write a legacy docker save tarball"
 actions_env
 "$CONVOY" push --source "$T/saved.tar" --tag-list "$R/saved:1" >"$T/out" 2>&1 || { cat "$T/out"; fail "docker save push"; }
 d1=$(gh_output digest)
