@@ -1,4 +1,5 @@
 /* aws/client: signed JSON 1.1 calls with error sentences and throttling retries; see client.h. */
+#include "util/env.h"
 #include "aws/client.h"
 
 #include <stdlib.h>
@@ -27,18 +28,6 @@ struct aws_client {
 	unsigned throttle_retries;
 	long backoff_ms;
 };
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, &end, 10);
-	return *end || n < 0 ? def : n;
-}
 
 int aws_client_new(struct aws_client **out, struct rt *rt, const char *region)
 {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/env.h"
 #include "actions/output.h"
 #include "actions/summary.h"
 #include "aws/client.h"
@@ -26,18 +27,6 @@ const struct input_def cmd_deploy_inputs[] = {
 	{ "region", 0, NULL, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)" },
 	{ NULL, 0, NULL, NULL },
 };
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, &end, 10);
-	return *end || n < 0 ? def : n;
-}
 
 /* repo@sha256:<64 hex> */
 static int check_image(const char *image)

@@ -4,6 +4,7 @@
  * Redirects are followed here, not by libcurl, so that the Authorization header is dropped
  * whenever the next hop is another host (registries redirect blob reads to object storage).
  */
+#include "util/env.h"
 #include "http/http.h"
 
 #include <ctype.h>
@@ -32,18 +33,6 @@ struct http_client {
 	size_t npool;
 	struct http_stats stats;
 };
-
-static long env_long(const char *name, long def)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, &end, 10);
-	return *end || n < 0 ? def : n;
-}
 
 void http_opts_defaults(struct http_opts *o)
 {
