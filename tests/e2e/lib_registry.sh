@@ -13,9 +13,14 @@ start_registry() {
 		echo "log: {level: info, formatter: text}"
 		echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
 		echo "http: {addr: 127.0.0.1:$port}"
-		if [ -n "$htpasswd" ]; then
-			echo "auth: {htpasswd: {realm: convoy-test, path: $htpasswd}}"
-		fi
+		case "$htpasswd" in
+		"") ;;
+		token:*)
+			# token:<issuer-port>:<cert>: the Bearer token flow (tools/token_issuer.py)
+			local tport=${htpasswd#token:}; tport=${tport%%:*}
+			echo "auth: {token: {realm: 'http://127.0.0.1:$tport/token', service: convoy-registry, issuer: convoy-test, rootcertbundle: ${htpasswd##*:}}}" ;;
+		*) echo "auth: {htpasswd: {realm: convoy-test, path: $htpasswd}}" ;;
+		esac
 	} >"$dir/config.yml"
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	pid=$!
@@ -23,6 +28,24 @@ start_registry() {
 	wait_port "$port" "$pid"
 	printf -v "${name}_PORT" '%s' "$port"
 	printf -v "${name}_LOG" '%s' "$dir/log"
+}
+
+# start_token_registry NAME USERS: a registry with Bearer token auth and its token issuer.
+# USERS: "user:password:pull,push;reader:pw:pull". Sets ${NAME}_PORT, ${NAME}_LOG, ${NAME}_TOKENS.
+start_token_registry() {
+	local name=$1 users=$2 dir="$T/token-$1" tport pid
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" \
+		-days 2 -subj /CN=convoy-test-token >/dev/null 2>&1 || fail "openssl could not make a key"
+	tport=$(free_port)
+	python3 "$CONVOY_SRC/tests/e2e/tools/token_issuer.py" "$tport" "$dir/key.pem" "$dir/cert.pem" \
+		"$users" "$dir/tokens.log" &
+	pid=$!
+	at_exit "kill $pid"
+	wait_port "$tport" "$pid"
+	: >"$dir/tokens.log"
+	start_registry "$name" "token:$tport:$dir/cert.pem"
+	printf -v "${name}_TOKENS" '%s' "$dir/tokens.log"
 }
 
 # mkimage DIR [mkimage.py options]: a small OCI layout generated at run time.
