@@ -280,7 +280,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			if (d[k].reg == d[i].reg)
 				mount_from = d[k].repo;
 		rt_info(rt, "pushing %s to %s", src->digest, d[i].name);
-		rc = registry_push_image(d[i].reg, d[i].repo, src, mount_from, (unsigned)conc,
+		rc = registry_push_image(rt, d[i].reg, d[i].repo, src, mount_from, (unsigned)conc,
 					 &d[i].stats);
 		d[i].secs = now_s() - t0;
 		if (rc) {

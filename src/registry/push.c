@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "actions/runtime.h"
 #include "util/err.h"
+
+#define PROGRESS_MIN (16u * 1024 * 1024) /* layers this large get a progress line */
 
 struct blob_job {
 	const struct registry_blob_desc *desc;
@@ -15,6 +19,7 @@ struct blob_job {
 };
 
 struct pool {
+	struct rt *rt;
 	struct registry *reg;
 	const char *repo;
 	const char *mount_from;
@@ -31,6 +36,7 @@ static int push_blob(struct pool *p, const struct registry_blob_desc *d)
 	struct registry_blob_reader *rd = NULL;
 	struct registry_upload_stats us = { 0 };
 	struct registry_blob_body body;
+	struct timespec t0, t1;
 	int exists = 0, mounted = 0, rc;
 
 	if ((rc = registry_blob_exists(p->reg, p->repo, d->digest, &exists, NULL)))
@@ -57,11 +63,20 @@ static int push_blob(struct pool *p, const struct registry_blob_desc *d)
 	body.read = registry_blob_reader_read;
 	body.rewind = registry_blob_reader_rewind;
 	body.ctx = rd;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = registry_blob_upload(p->reg, p->repo, d->digest, d->size, &body, &us);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	registry_blob_reader_close(rd);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&p->lock);
+	if (p->rt && d->size >= PROGRESS_MIN && (!p->rt->actions || p->rt->verbose)) {
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double mib = (double)d->size / (1024.0 * 1024.0);
+
+		rt_info(p->rt, "  layer %.19s: %.1f MiB in %.1fs (%.1f MiB/s)", d->digest, mib, secs,
+			secs > 0 ? mib / secs : 0.0);
+	}
 	p->stats->uploaded++;
 	p->stats->bytes_sent += us.bytes_sent;
 	pthread_mutex_unlock(&p->lock);
@@ -115,8 +130,9 @@ static int add_job(struct blob_job **jobs, size_t *n, size_t *cap,
 	return 0;
 }
 
-int registry_push_image(struct registry *r, const char *repo, struct registry_source *src,
-			const char *mount_from, unsigned concurrency, struct push_stats *stats)
+int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
+			struct registry_source *src, const char *mount_from, unsigned concurrency,
+			struct push_stats *stats)
 {
 	struct pool p;
 	pthread_t th[32];
@@ -137,6 +153,7 @@ int registry_push_image(struct registry *r, const char *repo, struct registry_so
 		return rc;
 
 	memset(&p, 0, sizeof(p));
+	p.rt = rt;
 	p.reg = r;
 	p.repo = repo;
 	p.mount_from = mount_from;

@@ -19,8 +19,12 @@ struct push_stats {
 	int already_present; /* the top manifest was there: nothing uploaded */
 };
 
-/* mount_from: a repository on the same registry that already has the blobs, or NULL. */
-int registry_push_image(struct registry *r, const char *repo, struct registry_source *src,
-			const char *mount_from, unsigned concurrency, struct push_stats *stats);
+struct rt;
+
+/* mount_from: a repository on the same registry that already has the blobs, or NULL.
+ * rt (may be NULL): progress of large layers on the log, outside CI or when verbose. */
+int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
+			struct registry_source *src, const char *mount_from, unsigned concurrency,
+			struct push_stats *stats);
 
 #endif
