@@ -404,6 +404,25 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* Whether prog is an executable in one of $PATH's directories. */
+static int on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p;
+	struct buf b = BUF_INIT;
+	int found = 0;
+
+	for (p = path ? path : "/usr/bin:/bin"; !found && *p;) {
+		size_t n = strcspn(p, ":");
+
+		buf_reset(&b);
+		if (!buf_printf(&b, "%.*s/%s", (int)n, n ? p : ".", prog))
+			found = !access(buf_cstr(&b), X_OK);
+		p += n + (p[n] == ':');
+	}
+	buf_free(&b);
+	return found;
+}
+
 int registry_cred_helper_get(const char *helper, const char *host, struct registry_creds *out)
 {
 	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, status = 0, rc = 0;
@@ -418,6 +437,11 @@ int registry_cred_helper_get(const char *helper, const char *host, struct regist
 			       helper);
 	if (buf_printf(&prog, "docker-credential-%s", helper))
 		return err_code();
+	/* Checked before forking: a clear error, and no child whose exit code must be decoded. */
+	if (!on_path(buf_cstr(&prog))) {
+		rc = err_set(E_NOTFOUND, "credential helper %s is not on PATH", buf_cstr(&prog));
+		goto out;
+	}
 	if (pipe(in_pipe) || pipe(out_pipe)) {
 		rc = err_set(E_IO, "%s: pipe: %s", buf_cstr(&prog), strerror(errno));
 		goto out;

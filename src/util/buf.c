@@ -146,6 +146,7 @@ int buf_read_fd(struct buf *b, int fd, size_t max)
 		if ((rc = buf_grow(b, 65536)) && !(max && b->len + 1 < b->cap))
 			break;
 		rc = 0;
+		b->data[b->len] = '\0'; /* terminated even when the stream is empty */
 		n = read(fd, b->data + b->len, b->cap - b->len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
