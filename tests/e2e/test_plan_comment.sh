@@ -29,6 +29,7 @@ run() { # run EVENT [args...]: env for a pull_request run; stdout+stderr in $T/l
 	set +e; env "INPUT_GITHUB-TOKEN=${TK-$TOK}" "$CONVOY" plan-comment "$@" >"$T/log" 2>&1; rc=$?; set -e
 	# ::add-mask:: is consumed by the runner (it is how the secret gets masked); nothing else may show it
 	! grep -v '^::add-mask::' "$T/log" "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY" | grep -q "$TOK" || fail "token printed: $(cat "$T/log")"
+	! grep -q "Sanitizer\|runtime error:" "$T/log" || fail "sanitizer report: $(cat "$T/log")"
 }
 ok() { run "$@"; [ "$rc" = 0 ] || fail "plan-comment $*: rc $rc: $(cat "$T/log")"; }
 bad() { local want=$1; shift; run "$@"; [ "$rc" = 1 ] || fail "want exit 1 for $*: rc $rc: $(cat "$T/log")"
