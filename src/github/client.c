@@ -359,6 +359,8 @@ int github_request(struct github_client *c, const char *method, const char *path
 	}
 	resp->next_url = github_link_find_dup(http_header(&hr, "link"), "next");
 out:
+	if (rc) /* on failure the caller gets nothing to free */
+		github_response_free(resp);
 	http_response_free(&hr);
 	strlist_clear(&headers);
 	buf_free(&url);
