@@ -600,6 +600,18 @@ out:
 	return rc;
 }
 
+static void image_free(struct registry_image *im)
+{
+	free(im->platform);
+	free(im->media_type);
+	free(im->digest);
+	buf_free(&im->manifest);
+	desc_free(&im->config);
+	for (size_t j = 0; j < im->nlayers; j++)
+		desc_free(&im->layers[j]);
+	free(im->layers);
+}
+
 void registry_source_free(struct registry_source *s)
 {
 	struct source_priv *p;
@@ -607,31 +619,11 @@ void registry_source_free(struct registry_source *s)
 	if (!s)
 		return;
 	p = s->priv;
-	for (size_t i = 0; i < s->nimages; i++) {
-		struct registry_image *im = &s->images[i];
-
-		free(im->platform);
-		free(im->media_type);
-		free(im->digest);
-		buf_free(&im->manifest);
-		desc_free(&im->config);
-		for (size_t j = 0; j < im->nlayers; j++)
-			desc_free(&im->layers[j]);
-		free(im->layers);
-	}
+	for (size_t i = 0; i < s->nimages; i++)
+		image_free(&s->images[i]);
 	/* A partially loaded image (error path) may hold allocations past nimages. */
-	if (s->images && s->images[s->nimages].digest) {
-		struct registry_image *im = &s->images[s->nimages];
-
-		free(im->platform);
-		free(im->media_type);
-		free(im->digest);
-		buf_free(&im->manifest);
-		desc_free(&im->config);
-		for (size_t j = 0; j < im->nlayers; j++)
-			desc_free(&im->layers[j]);
-		free(im->layers);
-	}
+	if (s->images && s->images[s->nimages].digest)
+		image_free(&s->images[s->nimages]);
 	free(s->images);
 	if (p) {
 		docker_save_remove(p->tmpdir);
