@@ -32,7 +32,52 @@ struct http_client {
 	CURL *pool[POOL_MAX];
 	size_t npool;
 	struct http_stats stats;
+	struct curl_slist *connect_to; /* CONVOY_HTTP_CONNECT_TO, see http.h */
 };
+
+/*
+ * CONVOY_HTTP_CONNECT_TO="host:port:addr:port[,...]": curl's --connect-to, so the end-to-end
+ * tests can send a real host name (an ECR registry) to a server on loopback. The URL, the Host
+ * header and every host check stay those of the name.
+ */
+static int connect_to_parse(struct curl_slist **out)
+{
+	const char *v = getenv("CONVOY_HTTP_CONNECT_TO"), *p;
+
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	for (p = v; *p;) {
+		size_t n = strcspn(p, ","), colons = 0;
+		char *one = strndup(p, n);
+		struct curl_slist *next;
+
+		if (!one)
+			goto nomem;
+		for (size_t i = 0; i < n; i++)
+			colons += one[i] == ':';
+		if (n && colons != 3) {
+			free(one);
+			curl_slist_free_all(*out);
+			*out = NULL;
+			return err_set(E_USAGE, "CONVOY_HTTP_CONNECT_TO: '%.*s' is not "
+				       "host:port:address:port", (int)n, p);
+		}
+		next = n ? curl_slist_append(*out, one) : *out;
+		free(one);
+		if (!next)
+			goto nomem;
+		*out = next;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+nomem:
+	curl_slist_free_all(*out);
+	*out = NULL;
+	return err_set(E_NOMEM, "out of memory");
+}
 
 void http_opts_defaults(struct http_opts *o)
 {
@@ -63,6 +108,11 @@ int http_client_new(struct http_client **out, const struct http_opts *opts)
 		return err_code();
 	}
 	c->user_agent = buf_detach(&ua);
+	if (connect_to_parse(&c->connect_to)) {
+		free(c->user_agent);
+		free(c);
+		return err_code();
+	}
 	c->ca_file = http_ca_find_dup();
 	pthread_mutex_init(&c->lock, NULL);
 	*out = c;
@@ -76,6 +126,7 @@ void http_client_free(struct http_client *c)
 	for (size_t i = 0; i < c->npool; i++)
 		curl_easy_cleanup(c->pool[i]);
 	pthread_mutex_destroy(&c->lock);
+	curl_slist_free_all(c->connect_to);
 	free(c->user_agent);
 	free(c->ca_file);
 	free(c);
@@ -380,6 +431,8 @@ static int perform(struct http_client *c, CURL *h, const struct http_request *re
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
 	if (c->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->connect_to)
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

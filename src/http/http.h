@@ -30,7 +30,12 @@ struct http_opts {
 	int verbose;               /* trace method, URL, status, time to stderr */
 };
 
-/* Opts from defaults overridden by CONVOY_HTTP_* environment variables (tests, users). */
+/*
+ * Opts from defaults overridden by CONVOY_HTTP_* environment variables (tests, users).
+ * CONVOY_HTTP_CONNECT_TO ("host:port:address:port", comma-separated) is read by
+ * http_client_new(): connections to host:port go to address:port instead (curl's --connect-to;
+ * the end-to-end tests point an ECR host name at a registry on loopback).
+ */
 void http_opts_defaults(struct http_opts *o);
 
 int http_client_new(struct http_client **out, const struct http_opts *opts);
