@@ -2,7 +2,8 @@
  * push: pushes a local image (OCI layout, OCI archive, docker save tarball) to every
  * repository and tag that `tags` computes (same inputs, same run) or that --tag-list names.
  * Phase 1 puts blobs and manifests into every repository; phase 2 writes the tags, so a
- * failure anywhere leaves every existing tag where it was.
+ * failure anywhere leaves every existing tag where it was. With --create-repository, missing
+ * ECR repositories are created (aws/ecr.h) before anything is sent to a registry.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
+#include "aws/ecr.h"
 #include "aws/ecr_login.h"
 #include "cmd/cmd.h"
 #include "cmd/tags_compute.h"
@@ -34,6 +36,12 @@ const struct input_def cmd_push_inputs[] = {
 	{ "insecure-registry", IN_MULTI, NULL, "hosts allowed over plain HTTP (loopback always is)" },
 	{ "concurrency", 0, "4", "blobs uploaded at once" },
 	{ "chunk-size", 0, NULL, "always upload in chunks of this many bytes" },
+	{ "create-repository", IN_BOOL, "false",
+	  "create missing ECR repositories before pushing" },
+	{ "immutable-tags", IN_BOOL, "false",
+	  "repositories created get immutable tags (existing ones unchanged)" },
+	{ "scan-on-push", IN_BOOL, "true",
+	  "repositories created scan images on push (existing ones unchanged)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -157,6 +165,45 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 	return rc;
 }
 
+/*
+ * --create-repository: every ECR destination's repository exists before the first blob moves
+ * (ECR, unlike most registries, does not create repositories on push). Other hosts are left
+ * to their registry, with a warning.
+ */
+static int ensure_repositories(struct rt *rt, struct dest *d, size_t nd,
+			       const struct ecr_repo_opts *ro)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nd && !rc; i++) {
+		struct aws_client *c = NULL;
+		char *account = NULL, *region = NULL;
+		int created = 0;
+
+		if (!registry_host_is_ecr(d[i].host, &account, &region)) {
+			wf_warning(rt, "create-repository", "%s is not an ECR registry: its repository "
+				   "%s is not created by convoy (most registries create it on push)",
+				   d[i].host, d[i].repo);
+			continue;
+		}
+		rc = aws_client_new(&c, rt, region);
+		if (!rc)
+			rc = aws_ecr_ensure_repository(c, account, d[i].repo, ro, &created);
+		if (rc)
+			rc = err_wrap(rc, "input 'create-repository': ECR repository %s", d[i].name);
+		else if (created)
+			rt_info(rt, "created ECR repository %s (tags %s, scan on push %s)", d[i].name,
+				ro->immutable_tags ? "immutable" : "mutable",
+				ro->scan_on_push ? "on" : "off");
+		else
+			rt_info(rt, "ECR repository %s exists", d[i].name);
+		aws_client_free(c);
+		free(account);
+		free(region);
+	}
+	return rc;
+}
+
 int cmd_push(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
@@ -168,14 +215,19 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	size_t nd = 0, nt = 0;
 	unsigned long conc = 4, chunk = 0;
 	struct http_opts hopts;
-	int rc, have_tr = 0;
+	struct ecr_repo_opts ro;
+	int rc, have_tr = 0, create_repo = 0;
 
 	memset(&tr, 0, sizeof(tr));
+	memset(&ro, 0, sizeof(ro));
 	if ((rc = inputs_parse(rt, cmd_push_inputs, argc, argv, &in)))
 		goto out;
 	if ((rc = inputs_get_uint(&in, "concurrency", 1, 32, &conc)) ||
 	    (rc = inputs_get_uint(&in, "chunk-size", 1, 1UL << 30, &chunk)) ||
-	    (rc = inputs_get_list(&in, "insecure-registry", 0, &insecure)))
+	    (rc = inputs_get_list(&in, "insecure-registry", 0, &insecure)) ||
+	    (rc = inputs_get_bool(&in, "create-repository", &create_repo)) ||
+	    (rc = inputs_get_bool(&in, "immutable-tags", &ro.immutable_tags)) ||
+	    (rc = inputs_get_bool(&in, "scan-on-push", &ro.scan_on_push)))
 		goto out;
 	if (inputs_get(&in, "tag-list")) {
 		if ((rc = inputs_get_list(&in, "tag-list", 0, &refs)))
@@ -240,6 +292,8 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 		rc = err_wrap(rc, "input 'source'");
 		goto out;
 	}
+	if (create_repo && (rc = ensure_repositories(rt, d, nd, &ro)))
+		goto out;
 	http_opts_defaults(&hopts);
 	hopts.insecure_hosts = &insecure;
 	hopts.verbose = rt->verbose;
