@@ -28,3 +28,14 @@ fi
 if [ ! -d node_modules/@octokit/webhooks-examples ]; then
 	npm ci --no-audit --no-fund --loglevel=error
 fi
+# moto's server + boto3 (tests/e2e/test_aws_moto.sh) come with the machine image's Python 3.11:
+# PyPI is not reachable from CI and Debian has no moto package, so they are checked, not installed.
+moto_ok=""
+for py in ${CONVOY_MOTO_PYTHON:-} /root/.pyenv/versions/3.11.7/bin/python3 python3; do
+	if "$py" -c 'import moto.server, boto3' >/dev/null 2>&1; then moto_ok=$py; break; fi
+done
+if [ -z "$moto_ok" ]; then
+	echo "deps: moto's server and boto3 are missing (expected in the machine image's Python 3.11," \
+		"/root/.pyenv/versions/3.11.7/bin/python3; or set CONVOY_MOTO_PYTHON): test_aws_moto needs them" >&2
+	exit 1
+fi
