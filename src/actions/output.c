@@ -35,6 +35,11 @@ int out_set(struct rt *rt, const char *name, const char *value)
 	return set_pair(&rt->out_names, &rt->out_values, name, value);
 }
 
+int out_keep_on_failure(struct rt *rt, const char *name)
+{
+	return strlist_contains(&rt->out_keep, name) ? 0 : strlist_add(&rt->out_keep, name);
+}
+
 int out_export_env(struct rt *rt, const char *name, const char *value)
 {
 	return set_pair(&rt->env_names, &rt->env_values, name, value);

@@ -1,6 +1,7 @@
 /*
  * output: step outputs and exported environment variables. Values are buffered in the runtime
- * and written by rt_finish() only on success, in the runner's heredoc form:
+ * and written by rt_finish() only on success (names marked with out_keep_on_failure() on
+ * failure too), in the runner's heredoc form:
  *   name<<ghadelimiter_<uuid>\nvalue\nghadelimiter_<uuid>\n
  */
 #ifndef CONVOY_ACTIONS_OUTPUT_H
@@ -12,6 +13,8 @@
 #include "util/buf.h"
 
 int out_set(struct rt *rt, const char *name, const char *value);
+/* Marks output name to be written even when the command fails (it describes the failure). */
+int out_keep_on_failure(struct rt *rt, const char *name);
 int out_export_env(struct rt *rt, const char *name, const char *value);
 
 /* Appends one heredoc record to b; refuses a name or value containing the delimiter. */

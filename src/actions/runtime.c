@@ -34,6 +34,7 @@ void rt_free(struct rt *rt)
 	strlist_clear(&rt->secrets);
 	strlist_clear(&rt->out_names);
 	strlist_clear(&rt->out_values);
+	strlist_clear(&rt->out_keep);
 	strlist_clear(&rt->env_names);
 	strlist_clear(&rt->env_values);
 	buf_free(&rt->summary);
@@ -117,15 +118,14 @@ void rt_debug(struct rt *rt, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int print_outputs(struct rt *rt)
+static int print_outputs(struct rt *rt, const struct strlist *names, const struct strlist *values)
 {
 	if (rt->format == RT_JSON) {
 		json_t *o = json_object();
 		char *s;
 
-		for (size_t i = 0; i < rt->out_names.len; i++)
-			json_object_set_new(o, rt->out_names.items[i],
-					    json_string(rt->out_values.items[i]));
+		for (size_t i = 0; i < names->len; i++)
+			json_object_set_new(o, names->items[i], json_string(values->items[i]));
 		s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		if (!s)
@@ -134,11 +134,11 @@ static int print_outputs(struct rt *rt)
 		free(s);
 		return 0;
 	}
-	for (size_t i = 0; i < rt->out_names.len; i++) {
-		const char *v = rt->out_values.items[i];
+	for (size_t i = 0; i < names->len; i++) {
+		const char *v = values->items[i];
 
 		if (strchr(v, '\n')) {
-			fprintf(rt->out, "%s:\n", rt->out_names.items[i]);
+			fprintf(rt->out, "%s:\n", names->items[i]);
 			for (const char *p = v; *p;) {
 				const char *nl = strchr(p, '\n');
 				size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -147,10 +147,29 @@ static int print_outputs(struct rt *rt)
 				p += n + (nl ? 1 : 0);
 			}
 		} else {
-			fprintf(rt->out, "%s: %s\n", rt->out_names.items[i], v);
+			fprintf(rt->out, "%s: %s\n", names->items[i], v);
 		}
 	}
 	return 0;
+}
+
+/* Writes the outputs named in keep (a failed command) to GITHUB_OUTPUT or stdout. */
+static int write_kept_outputs(struct rt *rt)
+{
+	struct strlist names = STRLIST_INIT, values = STRLIST_INIT;
+	const char *path = rt->actions ? getenv("GITHUB_OUTPUT") : NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < rt->out_names.len && !rc; i++)
+		if (strlist_contains(&rt->out_keep, rt->out_names.items[i]) &&
+		    !(rc = strlist_add(&names, rt->out_names.items[i])))
+			rc = strlist_add(&values, rt->out_values.items[i]);
+	if (!rc && names.len)
+		rc = path && *path ? out_write_file(path, &names, &values)
+				   : print_outputs(rt, &names, &values);
+	strlist_clear(&names);
+	strlist_clear(&values);
+	return rc;
 }
 
 int rt_finish(struct rt *rt, int rc)
@@ -158,12 +177,14 @@ int rt_finish(struct rt *rt, int rc)
 	const char *path;
 	int wrc;
 
-	if (rc == 0) {
+	if (rc != 0) {
+		(void)write_kept_outputs(rt); /* the command's error is the one to report */
+	} else {
 		path = rt->actions ? getenv("GITHUB_OUTPUT") : NULL;
 		if (path && *path)
 			rc = out_write_file(path, &rt->out_names, &rt->out_values);
 		else
-			rc = print_outputs(rt);
+			rc = print_outputs(rt, &rt->out_names, &rt->out_values);
 		path = rt->actions ? getenv("GITHUB_ENV") : NULL;
 		if (!rc && path && *path && rt->env_names.len)
 			rc = out_write_file(path, &rt->env_names, &rt->env_values);

@@ -2,7 +2,8 @@
  * runtime: the one context object, created in main() and passed down to every command.
  * It knows whether we run under GitHub Actions, the output format, the secrets to mask, and it
  * buffers step outputs and the job summary so that they are written only when the command
- * succeeds (no partial outputs).
+ * succeeds (no partial outputs). The exception: outputs a command marks with
+ * out_keep_on_failure() (deploy's `status`), which describe the failure itself.
  */
 #ifndef CONVOY_ACTIONS_RUNTIME_H
 #define CONVOY_ACTIONS_RUNTIME_H
@@ -22,6 +23,7 @@ struct rt {
 	struct strlist secrets;  /* masked values, redacted from everything we print */
 	struct strlist out_names;
 	struct strlist out_values;
+	struct strlist out_keep;  /* names also written when the command fails */
 	struct strlist env_names;
 	struct strlist env_values;
 	struct buf summary;
@@ -43,7 +45,11 @@ char *rt_redact_dup(const struct rt *rt, const char *s);
 void rt_info(struct rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_debug(struct rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Writes outputs (GITHUB_OUTPUT or stdout) and the summary; called once by main(). */
+/*
+ * Writes outputs (GITHUB_OUTPUT or stdout) and the summary; called once by main(). When rc is
+ * not 0 only the outputs marked with out_keep_on_failure() are written (the runner keeps a
+ * failed step's outputs, so `if: failure()` steps can read them).
+ */
 int rt_finish(struct rt *rt, int rc);
 
 #endif

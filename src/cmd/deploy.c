@@ -1,4 +1,9 @@
-/* deploy: roll an image digest out to an ECS service (deploy/deploy.h), then outputs + summary. */
+/*
+ * deploy: roll an image digest out to an ECS service (deploy/deploy.h), then outputs + summary.
+ * The target comes from flags or from a pipeline stage's deploy block (--stage; flags win).
+ * `status` and the task definition outputs are written even when the deploy fails, so a
+ * later step can tell "rolled back" from "rollback failed".
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +14,21 @@
 #include "aws/client.h"
 #include "cmd/cmd.h"
 #include "deploy/deploy.h"
+#include "pipeline/pipeline.h"
 #include "util/err.h"
 
 const char cmd_deploy_summary[] = "Roll an image digest out to an Amazon ECS service, verify, roll back";
 const struct input_def cmd_deploy_inputs[] = {
-	{ "cluster", IN_REQUIRED, NULL, "ECS cluster name or ARN" },
-	{ "service", IN_REQUIRED, NULL, "ECS service name or ARN" },
-	{ "container", 0, NULL, "container whose image changes (default: the only container)" },
+	{ "stage", 0, NULL, "pipeline stage whose deploy block names cluster, service, container, "
+			    "health URL" },
+	{ "pipeline-file", 0, PIPELINE_DEFAULT_FILE, "the pipeline YAML (read with --stage)" },
+	{ "cluster", 0, NULL, "ECS cluster name or ARN (default: the stage's)" },
+	{ "service", 0, NULL, "ECS service name or ARN (default: the stage's)" },
+	{ "container", 0, NULL, "container whose image changes (default: the stage's, else the only "
+				"container)" },
 	{ "image", IN_REQUIRED, NULL, "image to run, REPO@sha256:DIGEST (promote's 'image' output)" },
 	{ "wait-timeout", 0, "900", "seconds to wait for the rollout (and for a rollback)" },
-	{ "health-url", 0, NULL, "URL checked after the rollout" },
+	{ "health-url", 0, NULL, "URL checked after the rollout (default: the stage's)" },
 	{ "health-status", 0, "200", "expected HTTP status of the health URL" },
 	{ "health-body", 0, NULL, "substring the health reply must contain" },
 	{ "health-retries", 0, "5", "health check retries (with backoff) before failing" },
@@ -49,7 +59,9 @@ static int check_image(const char *image)
 static void write_summary(struct rt *rt, const struct deploy_opts *o,
 			  const struct deploy_result *res, int rc)
 {
-	summary_add(rt, "### convoy deploy: %s\n\n", rc ? "failed" : res->status);
+	summary_add(rt, "### convoy deploy: %s\n\n", rc && !strcmp(res->status, "deployed")
+							? "failed"
+							: res->status);
 	summary_add(rt, "| | |\n| --- | --- |\n| Service | ");
 	summary_add_cell(rt, o->cluster);
 	summary_add(rt, " / ");
@@ -74,8 +86,51 @@ static void write_summary(struct rt *rt, const struct deploy_opts *o,
 	summary_add(rt, "\n");
 }
 
+static void join_stage_names(const struct pipeline *p, struct buf *b)
+{
+	for (size_t i = 0; i < p->nstages; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", p->stages[i].name);
+}
+
+/* Fills what the flags left unset from the stage's deploy block. */
+static int apply_stage(const struct inputs *in, const struct pipeline *p, struct deploy_opts *o)
+{
+	const char *name = inputs_get(in, "stage"), *file = inputs_get(in, "pipeline-file");
+	const struct pipeline_stage *s = pipeline_stage_find(p, name, NULL);
+	struct buf names = BUF_INIT;
+	int rc;
+
+	if (!s) {
+		join_stage_names(p, &names);
+		rc = err_set(E_USAGE, "input 'stage': no stage '%s' in %s (stages: %s)", name, file,
+			     buf_cstr(&names));
+		buf_free(&names);
+		return rc;
+	}
+	if (!s->deploy.set)
+		return err_set(E_USAGE, "input 'stage': stage '%s' in %s (line %u) has no 'deploy:' "
+					"block; add one (deploy: {cluster: C, service: S}) or give "
+					"--cluster and --service",
+			       name, file, s->line);
+	if (!o->cluster)
+		o->cluster = s->deploy.cluster;
+	if (!o->service)
+		o->service = s->deploy.service;
+	if (!o->container)
+		o->container = s->deploy.container;
+	if (!o->health_url)
+		o->health_url = s->deploy.health_url;
+	if (!o->cluster || !o->service)
+		return err_set(E_USAGE, "stage '%s' in %s: the deploy block has no '%s' and no "
+					"--%s was given",
+			       name, file, !o->cluster ? "cluster" : "service",
+			       !o->cluster ? "cluster" : "service");
+	return 0;
+}
+
 int cmd_deploy(struct rt *rt, int argc, char **argv)
 {
+	struct pipeline p;
 	struct inputs in;
 	struct deploy_opts o;
 	struct deploy_result res;
@@ -83,6 +138,7 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	unsigned long status = 200;
 	int rc;
 
+	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
 	rc = inputs_parse(rt, cmd_deploy_inputs, argc, argv, &in);
@@ -96,9 +152,17 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	o.health_body = inputs_get(&in, "health-body");
 	o.poll_ms = env_long("CONVOY_DEPLOY_POLL_MS", 15000);
 	o.health_backoff_ms = env_long("CONVOY_DEPLOY_HEALTH_BACKOFF_MS", 2000);
+	if (inputs_get(&in, "stage")) {
+		rc = pipeline_load_file(&p, inputs_get(&in, "pipeline-file"));
+		if (!rc)
+			rc = apply_stage(&in, &p, &o);
+		if (rc)
+			goto out;
+	}
 	if (!o.cluster || !o.service || !o.image) {
 		rc = err_set(E_USAGE, "input '%s' is required (convoy deploy --cluster C --service S "
-				      "--image REPO@sha256:DIGEST)",
+				      "--image REPO@sha256:DIGEST, or --stage STAGE with a deploy "
+				      "block in the pipeline file)",
 			     !o.cluster ? "cluster" : !o.service ? "service" : "image");
 		goto out;
 	}
@@ -129,21 +193,27 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	rc = deploy_run(c, rt, &o, &res);
 	if (res.dry_run_json && !rc)
 		fprintf(rt->out, "%s\n", res.dry_run_json);
-	if (!rc) {
-		rc = out_set(rt, "task-definition-arn", res.task_definition_arn);
+	{
+		/* Also on failure: what ran before, what was tried, and how it ended. */
+		static const char *const kept[] = { "task-definition-arn",
+						    "previous-task-definition-arn",
+						    "deployment-id", "status" };
+		const char *vals[] = { res.task_definition_arn, res.previous_task_definition_arn,
+				       res.deployment_id, res.status };
+		int orc = 0;
+
+		for (size_t i = 0; i < 4 && !orc; i++)
+			if (!(orc = out_set(rt, kept[i], vals[i] ? vals[i] : "")))
+				orc = out_keep_on_failure(rt, kept[i]);
 		if (!rc)
-			rc = out_set(rt, "previous-task-definition-arn",
-				     res.previous_task_definition_arn);
-		if (!rc)
-			rc = out_set(rt, "deployment-id", res.deployment_id ? res.deployment_id : "");
-		if (!rc)
-			rc = out_set(rt, "status", res.status);
+			rc = orc;
 	}
 	if (res.timeline.len)
 		write_summary(rt, &o, &res, rc);
 out:
 	deploy_result_free(&res);
 	aws_client_free(c);
+	pipeline_free(&p);
 	inputs_free(&in);
 	return rc;
 }

@@ -35,6 +35,9 @@ struct run {
 	struct deploy_result *res;
 	double t0;
 	struct strlist seen_events;
+	/* The service's PRIMARY deployment when ours failed: ECS's circuit breaker rollback? */
+	char *failed_primary_id;
+	char *failed_primary_td;
 };
 
 static void step(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -101,6 +104,14 @@ static int wait_rollout(struct run *r, const char *td_arn, const char *dep_id, s
 			break;
 		events_print_new(r, svc);
 		rc = rollout_evaluate(svc, td_arn, dep_id, &v, why);
+		if (!rc && v.verdict == ROLLOUT_FAILED) {
+			free(r->failed_primary_id);
+			free(r->failed_primary_td);
+			r->failed_primary_id = v.primary_id ? strdup(v.primary_id) : NULL;
+			r->failed_primary_td = v.primary_task_definition
+						       ? strdup(v.primary_task_definition)
+						       : NULL;
+		}
 		json_decref(svc);
 		if (rc)
 			break;
@@ -133,6 +144,7 @@ static int health_check(struct run *r, struct buf *why)
 	struct http_client *hc = NULL;
 	struct http_opts ho;
 	unsigned long attempts = r->o->health_retries + 1;
+	struct buf last = BUF_INIT;
 	int rc;
 
 	http_opts_defaults(&ho);
@@ -158,8 +170,10 @@ static int health_check(struct run *r, struct buf *why)
 			err_clear();
 		} else if (rollout_health_ok(resp.status, buf_cstr(&resp.body),
 					     r->o->health_status, r->o->health_body)) {
+			long status = resp.status;
+
 			http_response_free(&resp);
-			step(r, "health check %s passed (HTTP %ld)", r->o->health_url, resp.status);
+			step(r, "health check %s passed (HTTP %ld)", r->o->health_url, status);
 			http_client_free(hc);
 			return 0;
 		} else if (resp.status != r->o->health_status) {
@@ -175,29 +189,55 @@ static int health_check(struct run *r, struct buf *why)
 			sleep_ms(rollout_backoff_ms((unsigned)n, r->o->health_backoff_ms, 30000));
 	}
 	http_client_free(hc);
+	buf_puts(&last, buf_cstr(why));
+	buf_reset(why);
+	buf_printf(why, "failed %lu of %lu attempts, last: %s", attempts, attempts,
+		   buf_cstr(&last));
+	buf_free(&last);
 	return E_CONFLICT;
 }
 
-/* Updates the service back to the previous task definition and waits for it. */
+/* Whether ECS itself (the circuit breaker with rollback) made the previous revision primary. */
+static int ecs_rolled_back(const struct run *r)
+{
+	return r->failed_primary_td && r->res->previous_task_definition_arn &&
+	       !strcmp(r->failed_primary_td, r->res->previous_task_definition_arn);
+}
+
+/*
+ * Puts the service back on the previous task definition and waits for it. When ECS's circuit
+ * breaker already rolled back, a second UpdateService would only replace ECS's rollback
+ * deployment with an identical one: wait for ECS's instead.
+ */
 static int roll_back(struct run *r, const char *what)
 {
 	json_t *svc = NULL;
 	struct buf why = BUF_INIT;
 	const char *prev = r->res->previous_task_definition_arn, *dep;
+	int by_ecs = ecs_rolled_back(r);
 	int rc;
 
-	step(r, "rolling back to %s", prev);
-	rc = ecs_update_service(r->c, r->o->cluster, r->o->service, prev, &svc);
-	if (rc) {
-		rc = err_wrap(E_CONFLICT, "deploy failed (%s) and the rollback to %s failed too",
-			      what, prev);
-		goto out;
+	r->res->status = "rollback-failed";
+	if (by_ecs) {
+		dep = r->failed_primary_id;
+		step(r, "ECS is rolling back to %s (deployment %s): waiting for it", prev,
+		     dep ? dep : "(id unknown)");
+	} else {
+		step(r, "rolling back to %s", prev);
+		rc = ecs_update_service(r->c, r->o->cluster, r->o->service, prev, &svc);
+		if (rc) {
+			rc = err_wrap(E_CONFLICT, "deploy of %s failed (%s) and the rollback to %s "
+						  "failed too",
+				      r->o->image, what, prev);
+			goto out;
+		}
+		dep = rollout_deployment_id(svc, prev);
 	}
-	dep = rollout_deployment_id(svc, prev);
 	rc = wait_rollout(r, prev, dep, &why);
 	if (rc) {
 		const char *m = buf_cstr(&why)[0] ? buf_cstr(&why) : err_msg();
 
+		step(r, "rollback to %s did not complete: %s", prev, m);
 		rc = err_set(E_CONFLICT, "deploy of %s failed (%s); the rollback to %s did not "
 					 "complete: %s",
 			     r->o->image, what, prev, m);
@@ -205,8 +245,9 @@ static int roll_back(struct run *r, const char *what)
 	}
 	step(r, "rolled back to %s", prev);
 	r->res->status = "rolled-back";
-	rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed (%s); rolled back to %s",
-		     r->o->image, r->o->cluster, r->o->service, what, prev);
+	rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed (%s); %s to %s", r->o->image,
+		     r->o->cluster, r->o->service, what,
+		     by_ecs ? "ECS's circuit breaker rolled back" : "rolled back", prev);
 out:
 	json_decref(svc);
 	buf_free(&why);
@@ -221,7 +262,7 @@ static char *dup_or_null(const char *s)
 int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 	       struct deploy_result *res)
 {
-	struct run r = { c, rt, o, res, now_s(), STRLIST_INIT };
+	struct run r = { c, rt, o, res, now_s(), STRLIST_INIT, NULL, NULL };
 	json_t *svc = NULL, *td = NULL, *newtd = NULL, *reg = NULL, *upd = NULL;
 	struct buf why = BUF_INIT;
 	const char *cur;
@@ -288,10 +329,13 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 		goto out; /* an API error: the message is set */
 	}
 	step(&r, "failed: %s", buf_cstr(&why));
-	if (o->no_rollback || !res->previous_task_definition_arn) {
+	if (o->no_rollback) {
 		rc = err_set(rc == E_TIMEOUT ? E_TIMEOUT : E_CONFLICT,
-			     "deploy of %s to %s/%s failed: %s (no rollback: --no-rollback)",
-			     o->image, o->cluster, o->service, buf_cstr(&why));
+			     "deploy of %s to %s/%s failed: %s (--no-rollback: %s)", o->image,
+			     o->cluster, o->service, buf_cstr(&why),
+			     ecs_rolled_back(&r) ? "convoy did not roll back, but ECS's circuit "
+						   "breaker made the previous revision primary again"
+						 : "the service was left as it is");
 		goto out;
 	}
 	rc = roll_back(&r, buf_cstr(&why));
@@ -303,6 +347,8 @@ out:
 	json_decref(upd);
 	buf_free(&why);
 	strlist_clear(&r.seen_events);
+	free(r.failed_primary_id);
+	free(r.failed_primary_td);
 	return rc;
 }
 

@@ -33,7 +33,12 @@ struct deploy_result {
 	char *previous_task_definition_arn;
 	char *deployment_id;
 	char *container;
-	const char *status;      /* "deployed", "dry-run", "failed", "rolled-back" */
+	/*
+	 * "deployed", "dry-run"; on failure "rolled-back" (the previous task definition runs
+	 * again), "rollback-failed" (the rollback did not complete) or "failed" (no rollback:
+	 * --no-rollback, or nothing was changed yet)
+	 */
+	const char *status;
 	char *dry_run_json;      /* the task definition that would be registered */
 	struct strlist timeline; /* "+12s\ttext" */
 };

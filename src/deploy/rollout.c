@@ -48,6 +48,10 @@ int rollout_evaluate(const json_t *service, const char *td_arn, const char *depl
 		if (str(d, "status") && !strcmp(str(d, "status"), "PRIMARY"))
 			primary = d;
 	}
+	if (primary) {
+		out->primary_id = str(primary, "id");
+		out->primary_task_definition = str(primary, "taskDefinition");
+	}
 	if (!ours) {
 		out->verdict = ROLLOUT_FAILED;
 		return buf_printf(why, "deployment %s is gone; the service now runs %s (ECS rolled "

@@ -17,6 +17,8 @@ struct rollout_view {
 	long running, desired, pending;
 	size_t deployments;
 	const char *rollout_state; /* of our deployment; points into the service JSON */
+	const char *primary_id;    /* the PRIMARY deployment (ours or not), into the JSON too */
+	const char *primary_task_definition;
 };
 
 /* The id of the deployment running td_arn (PRIMARY preferred), or NULL. */

@@ -49,6 +49,9 @@ static void test_deploy__circuit_breaker_rollback_is_a_failure(void)
 	rollout_evaluate(s, "td:2", "d2", &v, &why);
 	CHECK_INT(v.verdict, ROLLOUT_FAILED);
 	CHECK(strstr(buf_cstr(&why), "tasks failed to start") != NULL);
+	/* deploy.c waits for ECS's own rollback instead of starting another one */
+	CHECK_STR(v.primary_id, "d3");
+	CHECK_STR(v.primary_task_definition, "td:1");
 	json_decref(s);
 	/* rolled back and completed: our deployment is gone, the old one runs: still a failure */
 	s = svc("{\"deployments\":[{\"id\":\"d3\",\"status\":\"PRIMARY\",\"taskDefinition\":\"td:1\","

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Scripted ECS server for convoy deploy e2e tests (moto does not simulate rollouts).
 usage: ecs_server.py PORT SCENARIO LOGFILE
-SCENARIO: success | slow | circuit | timeout | throttle | expired
+SCENARIO: success | slow | circuit | breaker | stuck-rollback | timeout | throttle | expired
+  circuit: the new deployment FAILs on the 2nd poll and ECS's circuit breaker rolls back by itself
+           (the previous revision becomes PRIMARY and completes, no UpdateService needed);
+  breaker: the new deployment FAILs but stays PRIMARY (circuit breaker without rollback): only
+           an UpdateService back to revision 1 recovers;
+  stuck-rollback: deploys complete, an UpdateService back to revision 1 never does.
 Every request must carry a SigV4 Authorization header; requests are logged as JSON lines."""
 import json, sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -54,15 +59,17 @@ class H(BaseHTTPRequestHandler):
             st["polls"] += 1
             d = st["deps"]
             rollback = st.get("target") == ARN % 1
-            if d and scenario != "timeout":
+            breaks = scenario in ("circuit", "breaker") and not rollback
+            if d and scenario != "timeout" and not (scenario == "stuck-rollback" and rollback):
                 need = 4 if scenario == "slow" else 1
-                if scenario == "circuit" and not rollback and st["polls"] >= 2:
-                    d[0].update(status="ACTIVE", rolloutState="FAILED", rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
-                    d.insert(0, dep(ARN % 1, "PRIMARY", "IN_PROGRESS", 2)); st["td"] = ARN % 1
-                elif (scenario != "circuit" or rollback) and st["polls"] >= need and d[0]["status"] == "PRIMARY" and d[0]["rolloutState"] == "IN_PROGRESS":
+                if breaks and not st.get("tripped") and st["polls"] >= 2:
+                    st["tripped"] = True
+                    d[0].update(rolloutState="FAILED", rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
+                    if scenario == "circuit":  # ECS rolls back on its own
+                        d[0]["status"] = "ACTIVE"; st["polls"] = 0
+                        d.insert(0, dep(ARN % 1, "PRIMARY", "IN_PROGRESS", 0)); st["td"] = ARN % 1
+                elif (not breaks or scenario == "circuit" and st.get("tripped")) and st["polls"] >= need and d[0]["status"] == "PRIMARY" and d[0]["rolloutState"] == "IN_PROGRESS":
                     d[0].update(runningCount=2, pendingCount=0, rolloutState="COMPLETED"); del d[1:]
-                elif d[0]["runningCount"] < 2 and d[0]["rolloutState"] == "IN_PROGRESS":
-                    d[0]["runningCount"] += 0
             return self.reply(200, {"services": [self.service()], "failures": []})
         return self.reply(400, {"__type": "InvalidAction", "message": action})
     def service(self):
