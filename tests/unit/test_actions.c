@@ -232,7 +232,33 @@ static void test_actions__summary_over_limit_is_shortened_not_failed(void)
 	rt_free(&rt);
 }
 
+static void test_actions__failure_writes_only_kept_outputs(void)
+{
+	char path[] = "/tmp/convoy-out-XXXXXX";
+	int fd = mkstemp(path);
+	struct rt rt;
+	struct buf b = BUF_INIT;
+
+	close(fd);
+	CHECK_INT(rt_init(&rt), 0);
+	rt.actions = 1;
+	setenv("GITHUB_OUTPUT", path, 1);
+	CHECK_INT(out_set(&rt, "digest", "sha256:partial"), 0);
+	CHECK_INT(out_set(&rt, "status", "rolled-back"), 0);
+	CHECK_INT(out_keep_on_failure(&rt, "status"), 0);
+	(void)rt_finish(&rt, E_CONFLICT);
+	CHECK_INT(buf_read_file(&b, path, 0), 0);
+	CHECK(strstr(buf_cstr(&b), "status<<ghadelimiter_") != NULL);
+	CHECK(strstr(buf_cstr(&b), "\nrolled-back\n") != NULL);
+	CHECK(strstr(buf_cstr(&b), "digest") == NULL);
+	unsetenv("GITHUB_OUTPUT");
+	unlink(path);
+	buf_free(&b);
+	rt_free(&rt);
+}
+
 TEST_MAIN(TEST(test_actions__summary_over_limit_is_shortened_not_failed),
+	  TEST(test_actions__failure_writes_only_kept_outputs),
 	  TEST(test_actions__list_parse_like_metadata_action),
 	  TEST(test_actions__flag_wins_over_input_variable),
 	  TEST(test_actions__required_and_bad_bool_name_the_input),
