@@ -27,7 +27,7 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 {
 	struct ledger_records l = { 0 };
 	struct pipeline p = { 0 };
-	struct reglite *r = NULL;
+	struct registry_sessions *r = NULL;
 	struct inputs in;
 	unsigned long limit = 20;
 	char *current = NULL, *js = NULL;
@@ -94,7 +94,7 @@ out:
 	free(js);
 	free(current);
 	ledger_records_free(&l);
-	reglite_free(r);
+	registry_sessions_free(r);
 	pipeline_free(&p);
 	inputs_free(&in);
 	return rc;

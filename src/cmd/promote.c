@@ -58,7 +58,7 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 {
 	struct gh_context gh = { 0 };
 	struct pipeline p = { 0 };
-	struct reglite *r = NULL;
+	struct registry_sessions *r = NULL;
 	struct promote_opts o = { 0 };
 	struct promote_result res = { 0 };
 	struct inputs in;
@@ -132,7 +132,7 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 	promote_cli_stats(rt, r);
 out:
 	promote_result_free(&res);
-	reglite_free(r);
+	registry_sessions_free(r);
 	pipeline_free(&p);
 	gh_context_free(&gh);
 	free(run_url);

@@ -7,13 +7,14 @@
 #include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
+#include "aws/ecr_login.h"
 #include "util/err.h"
 
 int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
-		      struct reglite **r)
+		      struct registry_sessions **r)
 {
 	struct strlist insecure = STRLIST_INIT;
-	struct reglite_opts ro = { 0 };
+	struct registry_opts ro = { 0 };
 	const char *spec = inputs_get(in, "stages");
 	int rc;
 
@@ -33,10 +34,13 @@ int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p
 		rc = err_set(E_USAGE, "inputs 'username' and 'password' go together: give both");
 		goto out;
 	}
-	ro.config_path = inputs_get(in, "registry-config");
+	ro.config_dir = inputs_get(in, "registry-config");
 	ro.insecure_hosts = &insecure;
+	ro.cred_provider = aws_ecr_cred_provider; /* native ECR: no login step */
+	ro.cred_ctx = rt;
+	ro.rt = rt;
 	ro.verbose = rt->verbose;
-	rc = reglite_new(r, &ro);
+	rc = registry_sessions_new(r, &ro);
 out:
 	strlist_clear(&insecure);
 	if (rc)
@@ -139,14 +143,14 @@ int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res)
 			   gate_decision_str(res->gate), res->digest);
 }
 
-void promote_cli_stats(struct rt *rt, struct reglite *r)
+void promote_cli_stats(struct rt *rt, struct registry_sessions *r)
 {
 	struct http_stats st;
 	const char *e = getenv("CONVOY_STATS");
 
 	if (!r || !e || strcmp(e, "1"))
 		return;
-	reglite_stats(r, &st);
+	registry_sessions_stats(r, &st);
 	fprintf(rt->log, "convoy-stats: requests=%llu bytes_sent=%llu bytes_received=%llu\n",
 		(unsigned long long)st.requests, (unsigned long long)st.bytes_sent,
 		(unsigned long long)st.bytes_received);

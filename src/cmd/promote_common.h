@@ -11,7 +11,7 @@
 #include "actions/runtime.h"
 #include "pipeline/pipeline.h"
 #include "promote/promote.h"
-#include "registry/lite.h"
+#include "registry/sessions.h"
 
 /* Input rows shared by the three commands (spliced into each table). */
 #define PROMOTE_COMMON_INPUTS                                                                   \
@@ -19,17 +19,17 @@
 	{ "stages", 0, NULL, "one-off pipeline instead of the file: 'dev=reg/app:dev; qa=reg/app:qa'" }, \
 	{ "username", IN_SECRET, NULL, "registry user name (every registry)" },                      \
 	{ "password", IN_SECRET, NULL, "registry password or token" },                               \
-	{ "registry-config", 0, NULL, "Docker config.json with per-registry auths" },                \
+	{ "registry-config", 0, NULL, "Docker config directory or config.json file (default $DOCKER_CONFIG, ~/.docker)" },                \
 	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }
 
 int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
-		      struct reglite **r);
+		      struct registry_sessions **r);
 /* Writes outputs, log lines and the job summary of a (possibly dry-run) promotion. */
 int promote_cli_report(struct rt *rt, const struct promote_result *res, const char *run_url,
 		       const char *title);
 /* The job summary of a gate refusal. */
 int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res);
 /* Prints the request count (stderr, for bench/) when CONVOY_STATS=1. */
-void promote_cli_stats(struct rt *rt, struct reglite *r);
+void promote_cli_stats(struct rt *rt, struct registry_sessions *r);
 
 #endif

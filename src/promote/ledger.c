@@ -167,7 +167,7 @@ static json_t *descriptor(const char *media_type, const char *digest, size_t siz
 
 int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
 			  const char *subject_media_type, const char *subject_digest,
-			  size_t subject_size, const char *record_digest, size_t record_size)
+			  size_t subject_size)
 {
 	json_t *m = NULL, *ann = json_object();
 	struct buf key = BUF_INIT;
@@ -197,7 +197,7 @@ int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
 	m = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:o, s:o}", "schemaVersion", 2, "mediaType",
 		      OCI_MANIFEST_MEDIA_TYPE, "artifactType", LEDGER_ARTIFACT_TYPE, "config",
 		      descriptor(OCI_EMPTY_MEDIA_TYPE, OCI_EMPTY_DIGEST, 2), "layers",
-		      descriptor(LEDGER_ARTIFACT_TYPE, record_digest, record_size), "subject",
+		      descriptor(OCI_EMPTY_MEDIA_TYPE, OCI_EMPTY_DIGEST, 2), "subject",
 		      descriptor(subject_media_type, subject_digest, subject_size), "annotations",
 		      ann);
 	if (!m)

@@ -2,8 +2,9 @@
  * ledger: the promotion record and its OCI artifact form. Every promotion is stored in the
  * target repository as an image manifest whose `subject` is the promoted digest, so the
  * registry itself is the ledger (found through the referrers API or the referrers tag schema,
- * see registry/referrers.h). The record is the artifact's one layer (JSON) and is repeated in
- * the manifest's annotations, so a referrers listing alone is enough to read the history.
+ * see registry/referrers.h). The record is the manifest's annotations (which referrers
+ * listings carry, so a listing alone is enough to read the history); config and the one layer
+ * are the OCI empty descriptor, so writing a record is one manifest PUT and no blob upload.
  * Pure: building and parsing JSON only.
  */
 #ifndef CONVOY_PROMOTE_LEDGER_H
@@ -42,7 +43,7 @@ void ledger_record_free(struct ledger_record *r);
 /* Deep copy (dst zeroed or freed). */
 int ledger_record_copy(struct ledger_record *dst, const struct ledger_record *src);
 
-/* The record as compact JSON with sorted keys (the artifact's layer). */
+/* The record as compact JSON with sorted keys. */
 int ledger_record_to_json(const struct ledger_record *r, struct buf *out);
 /* Parses a record's JSON (from the registry: untrusted, checked). */
 int ledger_record_from_json(struct ledger_record *r, const char *data, size_t len);
@@ -50,12 +51,13 @@ int ledger_record_from_json(struct ledger_record *r, const char *data, size_t le
 int ledger_record_from_annotations(struct ledger_record *r, const json_t *annotations);
 
 /*
- * The artifact manifest: config = the OCI empty descriptor, one layer = the record JSON
- * (digest/size given), subject = the promoted manifest, annotations = the record fields.
+ * The artifact manifest: config and the one layer = the OCI empty descriptor (as the image
+ * spec advises for artifacts without content), subject = the promoted manifest,
+ * annotations = the record fields.
  */
 int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
 			  const char *subject_media_type, const char *subject_digest,
-			  size_t subject_size, const char *record_digest, size_t record_size);
+			  size_t subject_size);
 
 /* Current time in the record format (2026-12-03T07:15:00.123Z) into out. */
 int ledger_time_now(struct buf *out);

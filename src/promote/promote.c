@@ -1,10 +1,28 @@
-/* promote: resolve, gate, copy, tag, read back, record. See promote.h. */
+/*
+ * promote: resolve, gate, copy, tag, read back, record. See promote.h. The work goes in
+ * rounds; within a round every request is independent of the others and all are in flight
+ * at once (util/par):
+ *   A  GET the source manifest | HEAD every target tag | HEAD the previous stage's tag (gate)
+ *      | HEAD the empty blob and probe the referrers API in the ledger repository
+ *   B  (other repositories only) every blob of every target: mount or stream (image_copy)
+ *   C  PUT every target tag (restored on failure) | stage the record | read the ledger index
+ *   D  HEAD every tag back | publish the record
+ * so a same-repository promotion costs four round trips whatever the number of tags.
+ */
 #include "promote/promote.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "promote/store.h"
+#include "registry/image_copy.h"
+#include "registry/reference.h"
+#include "registry/referrers.h"
+#include "registry/tags_write.h"
 #include "util/err.h"
+#include "util/par.h"
+
+#define PROMOTE_THREADS 8
 
 const char *promote_stage_pointer_tag(const struct pipeline_repo *repo)
 {
@@ -36,332 +54,253 @@ void promote_result_free(struct promote_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-static char *xstrdup(const char *s)
+/* One target repository while the promotion runs. */
+struct tgt {
+	struct registry *reg;
+	char *path;
+	int is_source;    /* the source repository itself: no copy */
+	int has_digest;   /* the manifest is there by digest already (known digest only) */
+	size_t first_tag; /* into run.tags */
+};
+
+struct run {
+	struct registry_sessions *rs;
+	const struct promote_opts *o;
+	struct promote_result *res;
+	const struct pipeline_stage *from, *to;
+	size_t fi, ti;
+	/* source */
+	struct registry_ref src_ref;
+	struct registry *src;
+	char *src_path;
+	const char *ref;
+	int via_stage_tag;
+	struct registry_manifest m;
+	/* gate: the previous stage's pointer tag, when it must be read */
+	struct registry *prev_reg;
+	char *prev_path;
+	const char *prev_tag;
+	char *prev_digest;
+	/* targets, and every target tag flattened */
+	struct tgt *t;
+	size_t nt;
+	struct tag_target *tags;
+	size_t ntags;
+	char **after;
+	struct promote_record rec;
+	struct registry_copy_stats copy;
+};
+
+/* A round: a list of jobs of different kinds run together. */
+typedef int (*job_fn)(struct run *r, size_t arg);
+struct job {
+	job_fn fn;
+	size_t arg;
+};
+struct round {
+	struct run *r;
+	struct job jobs[64];
+	struct job *more; /* beyond 64 (many tags) */
+	size_t n, cap_more;
+};
+
+static int round_add(struct round *rd, job_fn fn, size_t arg)
 {
-	return s ? strdup(s) : NULL;
-}
-
-/* ---- ledger reads ---- */
-
-/* The convoy records among the referrers of digest in host/path (added to out). */
-static int ledger_read(struct reglite *r, const char *host, const char *path, const char *digest,
-		       struct ledger_records *out)
-{
-	json_t *index = NULL, *m;
-	size_t i;
-	int api, rc = reglite_referrers(r, host, path, digest, &index, &api);
-
-	if (rc)
-		return err_wrap(rc, "reading the ledger of %s/%s@%s", host, path, digest);
-	json_array_foreach(json_object_get(index, "manifests"), i, m)
-	{
-		struct ledger_record rec;
-		const char *at = json_string_value(json_object_get(m, "artifactType"));
-
-		if (!at || strcmp(at, LEDGER_ARTIFACT_TYPE))
-			continue;
-		if (ledger_record_from_annotations(&rec, json_object_get(m, "annotations"))) {
-			err_clear();
-			continue;
-		}
-		if (strcmp(rec.digest, digest)) { /* a record must be about its subject */
-			ledger_record_free(&rec);
-			continue;
-		}
-		if ((rc = ledger_records_add(out, &rec)))
-			break;
+	if (rd->n < 64) {
+		rd->jobs[rd->n].fn = fn;
+		rd->jobs[rd->n++].arg = arg;
+		return 0;
 	}
-	json_decref(index);
+	if (rd->n - 64 >= rd->cap_more) {
+		size_t nc = rd->cap_more ? rd->cap_more * 2 : 64;
+		struct job *nm = realloc(rd->more, nc * sizeof(*nm));
+
+		if (!nm)
+			return err_set(E_NOMEM, "out of memory");
+		rd->more = nm;
+		rd->cap_more = nc;
+	}
+	rd->more[rd->n - 64].fn = fn;
+	rd->more[rd->n++ - 64].arg = arg;
+	return 0;
+}
+
+static int round_dispatch(void *ctx, size_t i)
+{
+	struct round *rd = ctx;
+	const struct job *j = i < 64 ? &rd->jobs[i] : &rd->more[i - 64];
+
+	return j->fn(rd->r, j->arg);
+}
+
+/* Runs the round's jobs together; the error of the first job added wins. */
+static int round_run(struct round *rd)
+{
+	int rc = par_run(rd->n, PROMOTE_THREADS, round_dispatch, rd);
+
+	free(rd->more);
+	rd->more = NULL;
+	rd->n = rd->cap_more = 0;
 	return rc;
 }
 
-/* Whether the ledger in the stage's first repository records digest in that stage. */
-static int ledger_has(struct reglite *r, const struct pipeline_stage *s, const char *digest,
-		      int *found)
+/* ---- jobs ---- */
+
+static int job_source_get(struct run *r, size_t arg)
 {
-	struct ledger_records l = { 0 };
-	char *host = NULL, *path = NULL;
+	const struct promote_opts *o = r->o;
 	int rc;
 
-	*found = 0;
-	if ((rc = reglite_repo_split(s->repos[0].repository, &host, &path)))
-		return rc;
-	if (!(rc = ledger_read(r, host, path, digest, &l)))
-		*found = ledger_records_latest(&l, s->name, NULL) != NULL;
-	ledger_records_free(&l);
-	free(host);
-	free(path);
+	(void)arg;
+	rc = registry_manifest_get(r->src, r->src_path, r->ref, &r->m);
+	if (rc == E_NOTFOUND)
+		return err_set(E_NOTFOUND, "%s %s/%s%s%s does not exist%s%s%s (nothing was changed)",
+			       o->version && r->ref == o->version ? "version" : "image",
+			       registry_host(r->src), r->src_path, strchr(r->ref, ':') ? "@" : ":",
+			       r->ref, r->from ? " in stage '" : "", r->from ? r->from->name : "",
+			       r->from ? "'" : "");
 	return rc;
 }
 
-int promote_history(struct reglite *r, const struct pipeline *p, const char *stage,
-		    size_t limit, struct ledger_records *out, char **current)
+static int job_prev_head(struct run *r, size_t arg)
 {
-	const struct pipeline_stage *s = pipeline_stage_find(p, stage, NULL);
-	struct ledger_records seen = { 0 };
-	struct strlist fetched = STRLIST_INIT;
-	char *host = NULL, *path = NULL, *d = NULL, *before = NULL;
-	const char *tag;
-	int rc;
+	int rc = registry_manifest_head(r->prev_reg, r->prev_path, r->prev_tag, &r->prev_digest,
+					NULL);
 
-	memset(out, 0, sizeof(*out));
-	*current = NULL;
-	if (!s)
-		return err_set(E_USAGE, "input 'stage': no stage '%s' in the pipeline", stage);
-	if (!(tag = promote_stage_pointer_tag(&s->repos[0])))
-		return err_set(E_USAGE, "stage '%s': its first repository has no plain tag to "
-					"follow", stage);
-	if ((rc = reglite_repo_split(s->repos[0].repository, &host, &path)))
-		return rc;
-	rc = reglite_manifest_head(r, host, path, tag, &d);
+	(void)arg;
 	if (rc == E_NOTFOUND) {
 		err_clear();
 		rc = 0;
-		goto out;
-	}
-	if (rc)
-		goto out;
-	if (!(*current = strdup(d))) {
-		rc = err_set(E_NOMEM, "out of memory");
-		goto out;
-	}
-	while (d && out->len < limit) {
-		const struct ledger_record *rec = NULL;
-		struct ledger_record copy;
-
-		if (!strlist_contains(&fetched, d)) {
-			if ((rc = strlist_add(&fetched, d)) ||
-			    (rc = ledger_read(r, host, path, d, &seen)))
-				goto out;
-		}
-		for (size_t i = 0; i < seen.len; i++) {
-			const struct ledger_record *c = &seen.items[i];
-
-			if (strcmp(c->to, stage) || strcmp(c->digest, d) ||
-			    (before && strcmp(c->time, before) >= 0))
-				continue;
-			if (!rec || strcmp(c->time, rec->time) > 0)
-				rec = c;
-		}
-		if (!rec)
-			break;
-		if ((rc = ledger_record_copy(&copy, rec)) || (rc = ledger_records_add(out, &copy)))
-			goto out;
-		free(before);
-		free(d);
-		before = xstrdup(rec->time);
-		d = xstrdup(rec->previous_digest);
-		if (!before) {
-			rc = err_set(E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-out:
-	ledger_records_free(&seen);
-	strlist_clear(&fetched);
-	free(host);
-	free(path);
-	free(d);
-	free(before);
-	if (rc) {
-		ledger_records_free(out);
-		free(*current);
-		*current = NULL;
 	}
 	return rc;
 }
 
-/* ---- copy ---- */
-
-struct copy_ctx {
-	struct reglite *r;
-	const char *src_host, *src_path, *dst_host, *dst_path;
-	struct promote_result *res;
-};
-
-/* Makes one blob present in the target: mount within a registry, else copy if missing. */
-static int copy_blob(struct copy_ctx *c, const char *digest, size_t size)
+static int job_tag_head(struct run *r, size_t i)
 {
-	int ok, rc;
+	struct tag_target *t = &r->tags[i];
+	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &t->previous, NULL);
 
-	if (!strcmp(c->src_host, c->dst_host)) {
-		if ((rc = reglite_blob_mount(c->r, c->dst_host, c->dst_path, c->src_path, digest,
-					     &ok)))
-			return rc;
-		if (ok) {
-			c->res->blobs_mounted++;
-			return 0;
-		}
-	}
-	if ((rc = reglite_blob_exists(c->r, c->dst_host, c->dst_path, digest, &ok)))
-		return rc;
-	if (ok) {
-		c->res->blobs_present++;
-		return 0;
-	}
-	if ((rc = reglite_blob_copy(c->r, c->src_host, c->src_path, c->dst_host, c->dst_path,
-				    digest, size)))
-		return rc;
-	c->res->blobs_copied++;
-	return 0;
-}
-
-static int descriptor_parse(const json_t *d, const char **digest, size_t *size,
-			    const char **media_type)
-{
-	const json_t *sz = json_object_get(d, "size");
-
-	*digest = json_string_value(json_object_get(d, "digest"));
-	*media_type = json_string_value(json_object_get(d, "mediaType"));
-	if (!*digest || !json_is_integer(sz) || json_integer_value(sz) < 0 ||
-	    strncmp(*digest, "sha256:", 7) || strlen(*digest) != 71)
-		return err_set(E_INTEGRITY, "manifest: a descriptor without a sha256 digest and size");
-	*size = (size_t)json_integer_value(sz);
-	return 0;
-}
-
-static int is_index(const char *mt)
-{
-	return !strcmp(mt, OCI_INDEX_TYPE) ||
-	       !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json");
-}
-
-/* Copies everything a manifest refers to, then the manifest itself by digest. */
-static int copy_manifest(struct copy_ctx *c, const struct reglite_manifest *m)
-{
-	json_t *j = json_loadb(m->body.data, m->body.len, 0, NULL), *d;
-	const char *digest, *mt;
-	size_t i, size;
-	int rc = 0;
-
-	if (!j)
-		return err_set(E_INTEGRITY, "manifest %s is not JSON", m->digest);
-	if (is_index(m->media_type)) {
-		json_array_foreach(json_object_get(j, "manifests"), i, d)
-		{
-			struct reglite_manifest child = { 0 };
-			char *have = NULL;
-
-			if ((rc = descriptor_parse(d, &digest, &size, &mt)))
-				break;
-			rc = reglite_manifest_head(c->r, c->dst_host, c->dst_path, digest, &have);
-			free(have);
-			if (!rc)
-				continue; /* the platform manifest is there already */
-			if (rc != E_NOTFOUND)
-				break;
-			err_clear();
-			if ((rc = reglite_manifest_get(c->r, c->src_host, c->src_path, digest, &child)))
-				break;
-			rc = copy_manifest(c, &child);
-			reglite_manifest_free(&child);
-			if (rc)
-				break;
-		}
-	} else {
-		json_t *cfg = json_object_get(j, "config");
-
-		if (cfg && !(rc = descriptor_parse(cfg, &digest, &size, &mt)))
-			rc = copy_blob(c, digest, size);
-		json_array_foreach(json_object_get(j, "layers"), i, d)
-		{
-			if (rc)
-				break;
-			if (json_object_get(d, "urls")) /* foreign layer: not ours to copy */
-				continue;
-			if (!(rc = descriptor_parse(d, &digest, &size, &mt)))
-				rc = copy_blob(c, digest, size);
-		}
-	}
-	json_decref(j);
-	if (!rc && !(rc = reglite_manifest_put(c->r, c->dst_host, c->dst_path, m->digest,
-					       m->media_type, &m->body, NULL)))
-		c->res->manifests_put++;
-	return rc;
-}
-
-/* ---- record ---- */
-
-static int record_write(struct reglite *r, const char *host, const char *path,
-			const struct ledger_record *rec, const struct reglite_manifest *subject,
-			int *api)
-{
-	struct buf json = BUF_INIT, rd = BUF_INIT, man = BUF_INIT, md = BUF_INIT, tag = BUF_INIT;
-	json_t *index = NULL, *desc = NULL, *ann = NULL;
-	struct reglite_manifest cur = { 0 };
-	int ok, rc;
-
-	*api = 0;
-	if ((rc = ledger_record_to_json(rec, &json)) ||
-	    (rc = reglite_digest(&rd, json.data, json.len)))
-		goto out;
-	if ((rc = reglite_blob_exists(r, host, path, OCI_EMPTY_DIGEST, &ok)))
-		goto out;
-	if (!ok && (rc = reglite_blob_put(r, host, path, OCI_EMPTY_DIGEST, "{}", 2)))
-		goto out;
-	if ((rc = reglite_blob_put(r, host, path, buf_cstr(&rd), json.data, json.len)) ||
-	    (rc = ledger_manifest_build(&man, rec, subject->media_type, subject->digest,
-					subject->body.len, buf_cstr(&rd), json.len)) ||
-	    (rc = reglite_digest(&md, man.data, man.len)) ||
-	    (rc = reglite_manifest_put(r, host, path, buf_cstr(&md), OCI_MANIFEST_TYPE, &man, api)))
-		goto out;
-	if (*api)
-		goto out;
-	/* No referrers API (no OCI-Subject answer): maintain the sha256-<hex> index tag. */
-	if ((rc = buf_printf(&tag, "sha256-%s", subject->digest + 7)))
-		goto out;
-	rc = reglite_manifest_get(r, host, path, buf_cstr(&tag), &cur);
 	if (rc == E_NOTFOUND) {
 		err_clear();
-		index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
-				  OCI_INDEX_TYPE, "manifests");
-		rc = index ? 0 : err_set(E_NOMEM, "out of memory");
-	} else if (!rc) {
-		index = json_loadb(cur.body.data, cur.body.len, 0, NULL);
-		if (!json_is_array(json_object_get(index, "manifests")))
-			rc = err_set(E_INTEGRITY, "%s/%s:%s is not a referrers index", host, path,
-				     buf_cstr(&tag));
+		rc = 0;
 	}
-	if (rc)
-		goto out;
-	{
-		json_t *mj = json_loadb(man.data, man.len, 0, NULL);
-
-		ann = json_incref(json_object_get(mj, "annotations"));
-		json_decref(mj);
-	}
-	desc = json_pack("{s:s, s:s, s:I, s:s, s:O}", "mediaType", OCI_MANIFEST_TYPE, "digest",
-			 buf_cstr(&md), "size", (json_int_t)man.len, "artifactType",
-			 LEDGER_ARTIFACT_TYPE, "annotations", ann);
-	if (!desc || json_array_append_new(json_object_get(index, "manifests"), desc)) {
-		rc = err_set(E_NOMEM, "out of memory");
-		goto out;
-	}
-	{
-		char *s = json_dumps(index, JSON_COMPACT);
-		struct buf b = BUF_INIT;
-
-		if (!s || buf_puts(&b, s))
-			rc = err_set(E_NOMEM, "out of memory");
-		else
-			rc = reglite_manifest_put(r, host, path, buf_cstr(&tag), OCI_INDEX_TYPE, &b,
-						  NULL);
-		free(s);
-		buf_free(&b);
-	}
-out:
-	json_decref(index);
-	json_decref(ann);
-	reglite_manifest_free(&cur);
-	buf_free(&json);
-	buf_free(&rd);
-	buf_free(&man);
-	buf_free(&md);
-	buf_free(&tag);
-	return rc ? err_wrap(rc, "recording the promotion in %s/%s", host, path) : 0;
+	t->previous_known = !rc;
+	return rc ? err_wrap(rc, "reading %s/%s:%s", registry_host(t->reg), t->repo, t->tag) : 0;
 }
 
-/* ---- the promotion ---- */
+static int job_has_digest(struct run *r, size_t i)
+{
+	char *d = NULL;
+	int rc = registry_manifest_head(r->t[i].reg, r->t[i].path, r->o->digest, &d, NULL);
+
+	free(d);
+	r->t[i].has_digest = !rc;
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+static int job_empty_head(struct run *r, size_t arg)
+{
+	int ok = 0, rc = registry_blob_exists(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &ok, NULL);
+
+	(void)arg;
+	r->rec.have_empty = !rc && ok;
+	err_clear(); /* only a hint: staging uploads the blob when it is not known to be there */
+	return 0;
+}
+
+static int job_referrers_probe(struct run *r, size_t arg)
+{
+	json_t *index = NULL;
+	int rc = registry_referrers_api(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &index);
+
+	(void)arg;
+	json_decref(index);
+	r->rec.api = !rc;
+	err_clear(); /* no API (or no answer): the tag schema; a record PUT answering
+			OCI-Subject still switches to the API */
+	return 0;
+}
+
+static int job_empty_upload(struct run *r, size_t arg)
+{
+	int rc = registry_blob_upload_buf(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, "{}", 2);
+
+	(void)arg;
+	r->rec.have_empty = !rc;
+	err_clear(); /* staging tries again and reports */
+	return 0;
+}
+
+static int job_copy(struct run *r, size_t arg)
+{
+	struct registry_copy_dest d[16] = { { 0 } }, *dd = d;
+	size_t n = 0;
+	int rc;
+
+	(void)arg;
+	if (r->nt > 16 && !(dd = calloc(r->nt, sizeof(*dd))))
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->nt; i++) {
+		if (r->t[i].is_source || r->t[i].has_digest)
+			continue;
+		dd[n].reg = r->t[i].reg;
+		dd[n].repo = r->t[i].path;
+		/* One target: its first tag PUT stores the manifest. Several: every target
+		 * gets the manifest by digest before any tag moves. */
+		dd[n++].put_top = r->nt > 1;
+	}
+	rc = registry_image_copy(r->src, r->src_path, &r->m, dd, n, PROMOTE_THREADS, &r->copy);
+	if (dd != d)
+		free(dd);
+	return rc ? err_wrap(rc, "copying %s (no tag was changed)", r->m.digest) : 0;
+}
+
+static int job_tags_write(struct run *r, size_t arg)
+{
+	(void)arg;
+	return registry_tags_write(r->tags, r->ntags, r->m.digest, r->m.media_type, &r->m.body);
+}
+
+static int job_record_stage(struct run *r, size_t arg)
+{
+	(void)arg;
+	return promote_record_stage(&r->rec);
+}
+
+static int job_record_read_index(struct run *r, size_t arg)
+{
+	(void)arg;
+	return promote_record_read_index(&r->rec, r->m.digest);
+}
+
+static int job_record_publish(struct run *r, size_t arg)
+{
+	int rc;
+
+	(void)arg;
+	if (r->rec.api && (rc = promote_record_stage(&r->rec)))
+		return rc;
+	return promote_record_publish(&r->rec, r->m.digest);
+}
+
+static int job_read_back(struct run *r, size_t i)
+{
+	const struct tag_target *t = &r->tags[i];
+	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &r->after[i], NULL);
+
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc ? err_wrap(rc, "reading %s/%s:%s back", registry_host(t->reg), t->repo, t->tag)
+		  : 0;
+}
+
+/* ---- planning ---- */
 
 static int add_target(struct promote_result *res, const struct pipeline_repo *repo,
 		      const struct pipeline_vars *vars)
@@ -397,129 +336,142 @@ static int add_target(struct promote_result *res, const struct pipeline_repo *re
 	return rc;
 }
 
-/* Reads what each target tag points at now (E_NOTFOUND: ""). */
-static int read_tags(struct reglite *r, struct promote_target *t, struct strlist *into)
+/* Whether a stage's tags can be rendered before the digest is known. */
+static int needs_digest(const struct pipeline_stage *s)
 {
-	char *host = NULL, *path = NULL;
-	int rc = reglite_repo_split(t->repository, &host, &path);
-
-	for (size_t i = 0; !rc && i < t->tags.len; i++) {
-		char *d = NULL;
-
-		rc = reglite_manifest_head(r, host, path, t->tags.items[i], &d);
-		if (rc == E_NOTFOUND) {
-			err_clear();
-			rc = strlist_add(into, "");
-		} else if (!rc) {
-			rc = strlist_take(into, d);
-		}
-	}
-	free(host);
-	free(path);
-	return rc;
+	for (size_t i = 0; i < s->nrepos; i++)
+		for (size_t k = 0; k < s->repos[i].tags.len; k++)
+			if (strstr(s->repos[i].tags.items[k], "digest}}"))
+				return 1;
+	return 0;
 }
 
-/* Resolves the source to one manifest (fetched once: everything after uses its digest). */
-static int resolve_source(struct reglite *r, const struct promote_opts *o,
-			  const struct pipeline_stage *from, struct promote_result *res,
-			  struct reglite_manifest *m, struct reglite_ref *src, int *via_stage_tag)
+/* Renders the targets and opens their sessions; the tag HEADs go into rd. */
+static int plan_targets(struct run *r, const char *digest, struct round *rd)
 {
-	const char *ref;
+	struct promote_result *res = r->res;
+	struct pipeline_vars vars = { 0 };
 	int rc;
 
-	*via_stage_tag = 0;
-	if (o->from_image) {
-		if ((rc = reglite_ref_parse(src, o->from_image)))
-			return err_wrap(rc, "input 'from-image'");
-	} else {
-		char *h = NULL, *p = NULL;
-
-		if ((rc = reglite_repo_split(from->repos[0].repository, &h, &p)))
+	vars.version = r->o->version;
+	vars.digest = digest;
+	vars.stage = r->to->name;
+	vars.sha = r->o->commit;
+	r->nt = r->to->nrepos;
+	if (!(r->t = calloc(r->nt, sizeof(*r->t))))
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->nt; i++) {
+		if ((rc = add_target(res, &r->to->repos[i], &vars)) ||
+		    (rc = promote_repo_open(r->rs, res->targets[i].repository, &r->t[i].reg,
+					    &r->t[i].path)))
 			return rc;
-		src->host = h;
-		src->path = p;
+		r->t[i].is_source = r->t[i].reg == r->src && !strcmp(r->t[i].path, r->src_path);
+		r->t[i].first_tag = r->ntags;
+		r->ntags += res->targets[i].tags.len;
+	}
+	if (!(r->tags = calloc(r->ntags, sizeof(*r->tags))) ||
+	    !(r->after = calloc(r->ntags, sizeof(*r->after))))
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0, n = 0; i < r->nt; i++)
+		for (size_t k = 0; k < res->targets[i].tags.len; k++, n++) {
+			r->tags[n].reg = r->t[i].reg;
+			r->tags[n].repo = r->t[i].path;
+			r->tags[n].tag = res->targets[i].tags.items[k];
+			if ((rc = round_add(rd, job_tag_head, n)))
+				return rc;
+		}
+	r->rec.reg = r->t[0].reg;
+	r->rec.path = r->t[0].path;
+	return 0;
+}
+
+/* Which source, and which reference in it (no I/O). */
+static int plan_source(struct run *r)
+{
+	const struct promote_opts *o = r->o;
+	struct registry_ref *src = &r->src_ref;
+	char *repo = NULL;
+	int rc;
+
+	if (o->from_image) {
+		if ((rc = registry_ref_parse(src, o->from_image)))
+			return err_wrap(rc, "input 'from-image'");
+	} else if ((rc = registry_ref_parse_repo(src, r->from->repos[0].repository))) {
+		return rc;
 	}
 	if (o->digest && src->digest && strcmp(o->digest, src->digest))
 		return err_set(E_USAGE, "inputs 'digest' and 'from-image' name different digests");
 	if (o->digest)
-		ref = o->digest;
+		r->ref = o->digest;
 	else if (src->digest)
-		ref = src->digest;
+		r->ref = src->digest;
 	else if (o->version)
-		ref = o->version;
+		r->ref = o->version;
 	else if (src->tag)
-		ref = src->tag;
-	else if ((ref = promote_stage_pointer_tag(&from->repos[0])))
-		*via_stage_tag = 1;
+		r->ref = src->tag;
+	else if ((r->ref = promote_stage_pointer_tag(&r->from->repos[0])))
+		r->via_stage_tag = 1;
 	else
 		return err_set(E_USAGE, "stage '%s' has no plain tag to promote from: give --version "
-					"or --digest", from->name);
-	rc = reglite_manifest_get(r, src->host, src->path, ref, m);
-	if (rc == E_NOTFOUND)
-		return err_set(E_NOTFOUND, "%s %s/%s%s%s does not exist%s%s%s (nothing was changed)",
-			       o->version && ref == o->version ? "version" : "image", src->host,
-			       src->path, strchr(ref, ':') ? "@" : ":", ref, from ? " in stage '" : "",
-			       from ? from->name : "", from ? "'" : "");
-	if (rc)
-		return rc;
-	if (!(res->digest = strdup(m->digest)) || !(res->media_type = strdup(m->media_type)) ||
-	    !(res->source = malloc(strlen(src->host) + strlen(src->path) + 2)))
+					"or --digest", r->from->name);
+	if (!(repo = registry_ref_repo_dup(src)))
 		return err_set(E_NOMEM, "out of memory");
-	sprintf(res->source, "%s/%s", src->host, src->path);
-	return 0;
+	if ((rc = promote_repo_open(r->rs, repo, &r->src, &r->src_path)))
+		free(repo);
+	else
+		r->res->source = repo;
+	return rc;
 }
 
-/* The digest a stage holds now under its pointer tag, or NULL (malloc'd). */
-static int stage_current(struct reglite *r, const struct pipeline_stage *s, char **digest)
+/* Whether the gate must read the previous stage's tag (else it is known without a request). */
+static int gate_needs_prev(const struct run *r)
 {
-	const char *tag = promote_stage_pointer_tag(&s->repos[0]);
-	char *host = NULL, *path = NULL;
+	const struct promote_opts *o = r->o;
+
+	if (o->rollback || r->ti == 0)
+		return 0;
+	/* Read from the previous stage's own tag, or from the entry stage, whose repository is
+	 * where builds land: the digest is in the previous stage now. */
+	return !(!o->from_image && r->fi == r->ti - 1 && (r->via_stage_tag || r->ti - 1 == 0));
+}
+
+/* Whether the ledger in the stage's first repository records digest in that stage. */
+static int ledger_has(struct run *r, const struct pipeline_stage *s, const char *digest,
+		      int *found)
+{
+	struct ledger_records l = { 0 };
+	struct registry *reg;
+	char *path = NULL;
 	int rc;
 
-	*digest = NULL;
-	if (!tag)
-		return 0;
-	if ((rc = reglite_repo_split(s->repos[0].repository, &host, &path)))
+	*found = 0;
+	if ((rc = promote_repo_open(r->rs, s->repos[0].repository, &reg, &path)))
 		return rc;
-	rc = reglite_manifest_head(r, host, path, tag, digest);
-	if (rc == E_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	free(host);
+	if (!(rc = promote_ledger_read(reg, path, digest, &l)))
+		*found = ledger_records_latest(&l, s->name, NULL) != NULL;
+	ledger_records_free(&l);
 	free(path);
 	return rc;
 }
 
-static int gate_check(struct reglite *r, const struct promote_opts *o, size_t from_idx,
-		      size_t to_idx, int via_stage_tag, struct promote_result *res)
+static int gate_check(struct run *r)
 {
+	const struct promote_opts *o = r->o;
 	const struct pipeline *p = o->pipeline;
+	struct promote_result *res = r->res;
 	struct gate_facts f = { 0 };
 	int rc;
 
-	f.from = from_idx;
-	f.to = to_idx;
+	f.from = r->fi;
+	f.to = r->ti;
 	f.explicit_source = o->from_image != NULL;
 	f.allow_skip = o->allow_skip;
 	f.rollback = o->rollback;
-	if (!f.rollback && to_idx > 0) {
-		const struct pipeline_stage *prev = &p->stages[to_idx - 1];
-
-		if (!o->from_image && from_idx == to_idx - 1 && (via_stage_tag || to_idx - 1 == 0)) {
-			/* Read from the previous stage's own tag, or from the entry stage, whose
-			 * repository is where builds land: it is in the previous stage now. */
-			f.in_previous_now = 1;
-		} else {
-			char *cur = NULL;
-
-			if ((rc = stage_current(r, prev, &cur)))
-				return rc;
-			f.in_previous_now = cur && !strcmp(cur, res->digest);
-			free(cur);
-		}
-		if (!f.in_previous_now && (rc = ledger_has(r, prev, res->digest,
-							   &f.in_previous_ledger)))
+	if (!f.rollback && r->ti > 0) {
+		f.in_previous_now = !gate_needs_prev(r) ||
+				    (r->prev_digest && !strcmp(r->prev_digest, res->digest));
+		if (!f.in_previous_now &&
+		    (rc = ledger_has(r, &p->stages[r->ti - 1], res->digest, &f.in_previous_ledger)))
 			return rc;
 	}
 	res->gate = gate_decide(&f);
@@ -527,20 +479,21 @@ static int gate_check(struct reglite *r, const struct promote_opts *o, size_t fr
 		return err_set(E_CONFLICT, "gate: %s is not in stage '%s' and the ledger never "
 					   "recorded it there; promoting it to '%s' skips '%s' "
 					   "(give --allow-skip to do so on purpose; nothing was "
-					   "changed)", res->digest, p->stages[to_idx - 1].name,
-			       p->stages[to_idx].name, p->stages[to_idx - 1].name);
+					   "changed)", res->digest, p->stages[r->ti - 1].name,
+			       p->stages[r->ti].name, p->stages[r->ti - 1].name);
 	return 0;
 }
 
 /* For a rollback: the digest the stage held before its current one, per the ledger. */
-static int rollback_source(struct reglite *r, const struct promote_opts *o, char **digest)
+static int rollback_source(struct registry_sessions *rs, const struct promote_opts *o,
+			   char **digest)
 {
 	struct ledger_records l = { 0 };
 	char *cur = NULL;
 	int rc;
 
 	*digest = NULL;
-	if ((rc = promote_history(r, o->pipeline, o->to, 1, &l, &cur)))
+	if ((rc = promote_history(rs, o->pipeline, o->to, 1, &l, &cur)))
 		return rc;
 	if (!cur)
 		rc = err_set(E_NOTFOUND, "rollback: stage '%s' has no current image", o->to);
@@ -557,70 +510,157 @@ static int rollback_source(struct reglite *r, const struct promote_opts *o, char
 	return rc;
 }
 
-int promote_run(struct reglite *r, const struct promote_opts *o, struct promote_result *res)
+static int pick_stages(struct run *r)
 {
+	const struct promote_opts *o = r->o;
 	const struct pipeline *p = o->pipeline;
-	const struct pipeline_stage *to, *from = NULL;
-	struct reglite_manifest m = { 0 };
-	struct reglite_ref src = { 0 };
-	struct pipeline_vars vars = { 0 };
-	struct promote_opts ro;
-	char *rb_digest = NULL;
-	size_t ti = 0, fi = 0;
-	int via_tag = 0, rc;
 
-	memset(res, 0, sizeof(*res));
-	res->dry_run = o->dry_run;
-	if (!(to = pipeline_stage_find(p, o->to, &ti)))
+	if (!(r->to = pipeline_stage_find(p, o->to, &r->ti)))
 		return err_set(E_USAGE, "input 'to': no stage '%s' in the pipeline", o->to);
 	if (o->rollback) {
-		if ((rc = rollback_source(r, o, &rb_digest)))
+		r->from = r->to;
+		r->fi = r->ti;
+	} else if (o->from_image) {
+		r->fi = r->ti ? r->ti - 1 : 0;
+	} else if (o->from) {
+		if (!(r->from = pipeline_stage_find(p, o->from, &r->fi)))
+			return err_set(E_USAGE, "input 'from': no stage '%s' in the pipeline", o->from);
+		if (r->fi >= r->ti)
+			return err_set(E_USAGE, "input 'from': stage '%s' does not come before '%s'",
+				       o->from, o->to);
+	} else if (r->ti == 0) {
+		return err_set(E_USAGE, "input 'to': '%s' is the first stage; give --from-image to "
+					"promote an image into it", o->to);
+	} else {
+		r->from = &p->stages[r->ti - 1];
+		r->fi = r->ti - 1;
+	}
+	if (!(r->res->to = strdup(r->to->name)) ||
+	    !(r->res->from = strdup(r->from ? r->from->name : "")))
+		return err_set(E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int build_record(struct run *r)
+{
+	const struct promote_opts *o = r->o;
+	struct promote_result *res = r->res;
+	struct ledger_record rec = { 0 };
+	struct buf now = BUF_INIT;
+	char *tags = strlist_join_dup(&res->targets[0].tags, ",");
+	int rc;
+
+	if (!tags)
+		return err_set(E_NOMEM, "out of memory");
+	if (!(rc = ledger_time_now(&now))) {
+		rec.from = res->from;
+		rec.to = res->to;
+		rec.digest = res->digest;
+		rec.previous_digest = res->previous_digest;
+		rec.time = now.data;
+		rec.actor = (char *)o->actor;
+		rec.repository = res->targets[0].repository;
+		rec.source = res->source;
+		rec.tags = tags;
+		rec.run_url = (char *)o->run_url;
+		rec.commit = (char *)o->commit;
+		rec.kind = (char *)(o->rollback ? "rollback"
+				    : gate_is_skip(res->gate) ? "skip" : "promote");
+		rc = promote_record_build(&r->rec, &rec, r->m.media_type, r->m.digest, r->m.body.len);
+	}
+	free(tags);
+	buf_free(&now);
+	return rc;
+}
+
+static int collect(struct run *r, int before)
+{
+	struct promote_result *res = r->res;
+	int rc = 0;
+
+	for (size_t i = 0, n = 0; i < r->nt && !rc; i++)
+		for (size_t k = 0; k < res->targets[i].tags.len && !rc; k++, n++) {
+			const char *d = before ? r->tags[n].previous : r->after[n];
+
+			rc = strlist_add(before ? &res->targets[i].before : &res->targets[i].after,
+					 d ? d : "");
+			if (!rc && !before && strcmp(d ? d : "", res->digest)) {
+				struct buf b = BUF_INIT;
+
+				if (!(rc = buf_printf(&b, "%s:%s now at %s", res->targets[i].repository,
+						      res->targets[i].tags.items[k],
+						      d ? d : "(deleted)")))
+					rc = strlist_take(&res->moved, buf_detach(&b));
+			}
+		}
+	return rc;
+}
+
+int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
+		struct promote_result *res)
+{
+	struct promote_opts ro;
+	struct round rd;
+	struct run r;
+	char *rb_digest = NULL;
+	int early, rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	memset(&rd, 0, sizeof(rd));
+	rd.r = &r;
+	res->dry_run = o->dry_run;
+	r.rs = rs;
+	r.o = o;
+	r.res = res;
+	if (o->rollback) {
+		if ((rc = rollback_source(rs, o, &rb_digest)))
 			goto out;
 		ro = *o;
 		ro.digest = rb_digest;
 		ro.version = NULL;
 		ro.from_image = NULL;
-		o = &ro;
-		from = to;
-		fi = ti;
-	} else if (o->from_image) {
-		fi = ti ? ti - 1 : 0;
-	} else if (o->from) {
-		if (!(from = pipeline_stage_find(p, o->from, &fi))) {
-			rc = err_set(E_USAGE, "input 'from': no stage '%s' in the pipeline", o->from);
-			goto out;
-		}
-		if (fi >= ti) {
-			rc = err_set(E_USAGE, "input 'from': stage '%s' does not come before '%s'",
-				     o->from, o->to);
-			goto out;
-		}
-	} else if (ti == 0) {
-		rc = err_set(E_USAGE, "input 'to': '%s' is the first stage; give --from-image to "
-				      "promote an image into it", o->to);
-		goto out;
-	} else {
-		from = &p->stages[ti - 1];
-		fi = ti - 1;
+		o = r.o = &ro;
 	}
-	if (!(res->to = strdup(to->name)) || !(res->from = strdup(from ? from->name : ""))) {
+	if ((rc = pick_stages(&r)) || (rc = plan_source(&r)))
+		goto out;
+
+	/* Round A: the source, the target tags, the gate's facts, the ledger's repository. */
+	if ((rc = round_add(&rd, job_source_get, 0)))
+		goto out;
+	if (gate_needs_prev(&r)) {
+		const struct pipeline_stage *prev = &o->pipeline->stages[r.ti - 1];
+
+		if ((r.prev_tag = promote_stage_pointer_tag(&prev->repos[0])) &&
+		    ((rc = promote_repo_open(rs, prev->repos[0].repository, &r.prev_reg,
+					     &r.prev_path)) ||
+		     (rc = round_add(&rd, job_prev_head, 0))))
+			goto out;
+	}
+	early = !needs_digest(r.to) || o->digest;
+	if (early && (rc = plan_targets(&r, o->digest, &rd)))
+		goto out;
+	for (size_t i = 0; early && o->digest && i < r.nt; i++)
+		if (!r.t[i].is_source && (rc = round_add(&rd, job_has_digest, i)))
+			goto out;
+	if (early && !o->dry_run &&
+	    ((rc = round_add(&rd, job_empty_head, 0)) || (rc = round_add(&rd, job_referrers_probe, 0))))
+		goto out;
+	if ((rc = round_run(&rd)))
+		goto out;
+	if (!(res->digest = strdup(r.m.digest)) || !(res->media_type = strdup(r.m.media_type))) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = resolve_source(r, o, from, res, &m, &src, &via_tag)))
-		goto out;
-	if ((rc = gate_check(r, o, fi, ti, via_tag, res)))
-		goto out;
-
-	vars.version = o->version;
-	vars.digest = res->digest;
-	vars.stage = to->name;
-	vars.sha = o->commit;
-	for (size_t i = 0; i < to->nrepos; i++) {
-		if ((rc = add_target(res, &to->repos[i], &vars)) ||
-		    (rc = read_tags(r, &res->targets[i], &res->targets[i].before)))
+	if (!early) { /* tags that name the digest: rendered now, read in a round of their own */
+		if ((rc = plan_targets(&r, res->digest, &rd)) ||
+		    (!o->dry_run && ((rc = round_add(&rd, job_empty_head, 0)) ||
+				     (rc = round_add(&rd, job_referrers_probe, 0)))) ||
+		    (rc = round_run(&rd)))
 			goto out;
 	}
+	if ((rc = gate_check(&r)) || (rc = collect(&r, 1)))
+		goto out;
 	if (res->targets[0].before.items[0][0] &&
 	    !(res->previous_digest = strdup(res->targets[0].before.items[0]))) {
 		rc = err_set(E_NOMEM, "out of memory");
@@ -628,85 +668,64 @@ int promote_run(struct reglite *r, const struct promote_opts *o, struct promote_
 	}
 	if (o->dry_run)
 		goto out;
+	if ((rc = build_record(&r)))
+		goto out;
 
-	for (size_t i = 0; i < res->ntargets; i++) {
-		struct promote_target *t = &res->targets[i];
-		struct copy_ctx c = { r, src.host, src.path, NULL, NULL, res };
-		char *host = NULL, *path = NULL, *have = NULL;
+	/* Round B: the image into every other repository (no tag moves yet). */
+	for (size_t i = 0; i < r.nt; i++)
+		if (!r.t[i].is_source && !r.t[i].has_digest) {
+			if ((rc = round_add(&rd, job_copy, 0)))
+				goto out;
+			break;
+		}
+	if (rd.n && !r.rec.have_empty && (rc = round_add(&rd, job_empty_upload, 0)))
+		goto out;
+	if ((rc = round_run(&rd)))
+		goto out;
+	res->blobs_mounted = r.copy.mounted;
+	res->blobs_copied = r.copy.copied;
+	res->blobs_present = r.copy.present;
+	res->manifests_put = r.copy.manifests_put;
 
-		if ((rc = reglite_repo_split(t->repository, &host, &path)))
+	/* Round C: the tags; meanwhile the record is staged where nobody can see it yet. */
+	if ((rc = round_add(&rd, job_tags_write, 0)) ||
+	    (!r.rec.api && ((rc = round_add(&rd, job_record_stage, 0)) ||
+			    (rc = round_add(&rd, job_record_read_index, 0)))) ||
+	    (rc = round_run(&rd)))
+		goto out;
+	for (size_t i = 0; i < r.ntags; i++)
+		res->manifests_put += r.tags[i].written;
+
+	/* Round D: every tag read back, and the record published. */
+	for (size_t i = 0; i < r.ntags; i++)
+		if ((rc = round_add(&rd, job_read_back, i)))
 			goto out;
-		c.dst_host = host;
-		c.dst_path = path;
-		rc = 0;
-		if (strcmp(host, src.host) || strcmp(path, src.path)) {
-			/* Already there by digest (an earlier promotion, a rollback): no blob work. */
-			rc = reglite_manifest_head(r, host, path, res->digest, &have);
-			free(have);
-			if (rc == E_NOTFOUND) {
-				err_clear();
-				rc = copy_manifest(&c, &m);
-			}
-		}
-		/* Tags only once the manifest is in place; the same bytes, so the same digest. */
-		for (size_t k = 0; !rc && k < t->tags.len; k++)
-			if (!(rc = reglite_manifest_put(r, host, path, t->tags.items[k], m.media_type,
-							&m.body, NULL)))
-				res->manifests_put++;
-		if (!rc)
-			rc = read_tags(r, t, &t->after);
-		for (size_t k = 0; !rc && k < t->tags.len; k++) {
-			if (strcmp(t->after.items[k], res->digest)) {
-				struct buf b = BUF_INIT;
-
-				if (!(rc = buf_printf(&b, "%s:%s now at %s", t->repository,
-						      t->tags.items[k],
-						      t->after.items[k][0] ? t->after.items[k]
-									   : "(deleted)")))
-					rc = strlist_take(&res->moved, buf_detach(&b));
-			}
-		}
-		free(host);
-		free(path);
-		if (rc)
-			goto out;
-	}
-
-	{
-		struct ledger_record rec = { 0 };
-		struct buf now = BUF_INIT;
-		char *host = NULL, *path = NULL, *tags;
-
-		tags = strlist_join_dup(&res->targets[0].tags, ",");
-		if (!(rc = ledger_time_now(&now)) &&
-		    !(rc = reglite_repo_split(res->targets[0].repository, &host, &path))) {
-			rec.from = res->from;
-			rec.to = res->to;
-			rec.digest = res->digest;
-			rec.previous_digest = res->previous_digest;
-			rec.time = now.data;
-			rec.actor = (char *)o->actor;
-			rec.repository = res->targets[0].repository;
-			rec.source = res->source;
-			rec.tags = tags;
-			rec.run_url = (char *)o->run_url;
-			rec.commit = (char *)o->commit;
-			rec.kind = (char *)(o->rollback ? "rollback"
-					    : gate_is_skip(res->gate) ? "skip" : "promote");
-			rc = record_write(r, host, path, &rec, &m, &res->ledger_api);
-		}
-		free(tags);
-		free(host);
-		free(path);
-		buf_free(&now);
-	}
-	if (!rc && res->moved.len)
+	if ((rc = round_add(&rd, job_record_publish, 0)) || (rc = round_run(&rd)))
+		goto out;
+	res->ledger_api = r.rec.api;
+	if ((rc = collect(&r, 0)))
+		goto out;
+	if (res->moved.len)
 		rc = err_set(E_CONFLICT, "a concurrent run moved %s after this promotion wrote it "
 					 "(the promotion of %s is recorded)", res->moved.items[0],
 			     res->digest);
 out:
-	reglite_manifest_free(&m);
-	reglite_ref_free(&src);
+	free(rd.more);
+	registry_manifest_free(&r.m);
+	registry_ref_free(&r.src_ref);
+	free(r.src_path);
+	free(r.prev_path);
+	free(r.prev_digest);
+	for (size_t i = 0; i < r.nt && r.t; i++)
+		free(r.t[i].path);
+	free(r.t);
+	for (size_t i = 0; i < r.ntags && r.tags; i++)
+		free(r.tags[i].previous);
+	free(r.tags);
+	for (size_t i = 0; i < r.ntags && r.after; i++)
+		free(r.after[i]);
+	free(r.after);
+	promote_record_free(&r.rec);
 	free(rb_digest);
 	return rc;
 }

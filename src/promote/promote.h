@@ -14,7 +14,7 @@
 #include "pipeline/pipeline.h"
 #include "promote/gate.h"
 #include "promote/ledger.h"
-#include "registry/lite.h"
+#include "registry/sessions.h"
 #include "util/strlist.h"
 
 struct promote_opts {
@@ -58,7 +58,11 @@ struct promote_result {
 	int dry_run;
 };
 
-int promote_run(struct reglite *r, const struct promote_opts *o, struct promote_result *res);
+/* Every independent request of a step goes out at once (util/par): resolving the source,
+ * reading the target tags and probing the ledger is one round trip, and so are the tag writes
+ * with the staging of the record, and the read-back with its publication. */
+int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
+		struct promote_result *res);
 void promote_result_free(struct promote_result *res);
 
 /*
@@ -66,7 +70,7 @@ void promote_result_free(struct promote_result *res);
  * tag points at now back through previous digests (at most `limit` records). *current gets
  * that digest (malloc'd; NULL when the tag does not exist).
  */
-int promote_history(struct reglite *r, const struct pipeline *p, const char *stage,
+int promote_history(struct registry_sessions *rs, const struct pipeline *p, const char *stage,
 		    size_t limit, struct ledger_records *out, char **current);
 
 /* The first tag of a stage's repository that is not a template (the stage's "pointer"). */

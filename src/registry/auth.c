@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -352,6 +353,13 @@ int registry_config_lookup_json(const char *json, size_t len, const char *host,
 	return rc;
 }
 
+static int is_regular_file(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
 int registry_config_lookup(const char *config_dir, const char *host, struct registry_creds *out)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
@@ -361,7 +369,9 @@ int registry_config_lookup(const char *config_dir, const char *host, struct regi
 	memset(out, 0, sizeof(*out));
 	if (!dir || !*dir)
 		dir = getenv("DOCKER_CONFIG");
-	if (dir && *dir)
+	if (config_dir && *config_dir && is_regular_file(config_dir))
+		rc = buf_puts(&path, config_dir); /* a config.json named directly */
+	else if (dir && *dir)
 		rc = buf_printf(&path, "%s/config.json", dir);
 	else if (getenv("HOME"))
 		rc = buf_printf(&path, "%s/.docker/config.json", getenv("HOME"));

@@ -45,7 +45,8 @@ typedef int (*registry_cred_provider)(const char *host, struct registry_creds *o
 int registry_host_is_ecr(const char *host, char **account, char **region);
 
 /*
- * Looks host up in a Docker config directory (config_dir/config.json; NULL: $DOCKER_CONFIG or
+ * Looks host up in a Docker config directory (config_dir/config.json, or config_dir is the
+ * config.json file itself; NULL: $DOCKER_CONFIG or
  * ~/.docker): credHelpers[host], then auths[host] (auth = base64 user:pass, identitytoken),
  * then credsStore. Keys match with or without scheme and path ("https://index.docker.io/v1/"
  * for docker.io). Returns 0 with *out filled, E_NOTFOUND when there are none, or an error.

@@ -1,7 +1,8 @@
 /*
  * registry/tags_write: moves a set of tags to one digest, all or nothing as far as the
- * protocol allows: each tag's previous digest is read first; when any write fails, the tags
- * already written are put back where they were (or reported when that fails too).
+ * protocol allows: each tag's previous digest is read first (unless the caller already has
+ * it); the writes go out together; when any write fails, the tags already written are put
+ * back where they were (or reported when that fails too).
  */
 #ifndef CONVOY_REGISTRY_TAGS_WRITE_H
 #define CONVOY_REGISTRY_TAGS_WRITE_H
@@ -13,8 +14,11 @@ struct tag_target {
 	char *repo;
 	char *tag;
 	char *previous; /* digest before the write, NULL when the tag was new (filled in) */
+	int previous_known; /* set by the caller: previous is already read, no HEAD */
 	int written;
 	int unchanged; /* already pointed at the digest */
+	int rc;        /* this target's write (internal) */
+	char *msg;
 };
 
 /* Writes manifest (media_type, body, its digest) under every target's tag; a tag that already

@@ -1,0 +1,95 @@
+/* promote/record: writing a promotion record into the registry. See store.h. */
+#include "promote/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/digest.h"
+#include "registry/referrers.h"
+#include "util/err.h"
+
+void promote_record_free(struct promote_record *w)
+{
+	if (!w)
+		return;
+	buf_free(&w->manifest);
+	json_decref(w->index);
+	w->index = NULL;
+}
+
+int promote_record_build(struct promote_record *w, const struct ledger_record *rec,
+			 const char *subject_media_type, const char *subject_digest,
+			 size_t subject_size)
+{
+	int rc;
+
+	buf_reset(&w->manifest);
+	if ((rc = ledger_manifest_build(&w->manifest, rec, subject_media_type, subject_digest,
+					subject_size)))
+		return rc;
+	return registry_digest_buf(w->manifest.data, w->manifest.len, w->digest);
+}
+
+int promote_record_stage(struct promote_record *w)
+{
+	int ack = 0, rc;
+
+	if (!w->have_empty &&
+	    (rc = registry_blob_upload_buf(w->reg, w->path, OCI_EMPTY_DIGEST, "{}", 2)))
+		goto out;
+	w->have_empty = 1;
+	rc = registry_manifest_put(w->reg, w->path, w->digest, OCI_MANIFEST_MEDIA_TYPE,
+				   w->manifest.data, w->manifest.len, &ack);
+	if (ack)
+		w->api = 1;
+out:
+	return rc ? err_wrap(rc, "recording the promotion in %s/%s", registry_host(w->reg),
+			     w->path)
+		  : 0;
+}
+
+int promote_record_read_index(struct promote_record *w, const char *subject_digest)
+{
+	int rc;
+
+	if (w->api)
+		return 0;
+	json_decref(w->index);
+	w->index = NULL;
+	rc = registry_referrers_tag_get(w->reg, w->path, subject_digest, &w->index);
+	return rc ? err_wrap(rc, "reading the ledger of %s/%s", registry_host(w->reg), w->path)
+		  : 0;
+}
+
+int promote_record_publish(struct promote_record *w, const char *subject_digest)
+{
+	struct buf tag = BUF_INIT;
+	json_t *m = NULL, *desc = NULL;
+	char *s = NULL;
+	int rc = 0;
+
+	if (w->api)
+		return 0; /* the staged manifest is listed by the referrers API already */
+	if (!w->index && (rc = promote_record_read_index(w, subject_digest)))
+		return rc;
+	if (!(m = json_loadb(w->manifest.data, w->manifest.len, 0, NULL)))
+		return err_set(E_INTERNAL, "the record manifest is not JSON");
+	desc = json_pack("{s:s, s:s, s:I, s:s, s:O}", "mediaType", OCI_MANIFEST_MEDIA_TYPE,
+			 "digest", w->digest, "size", (json_int_t)w->manifest.len, "artifactType",
+			 LEDGER_ARTIFACT_TYPE, "annotations", json_object_get(m, "annotations"));
+	if (!desc || json_array_append_new(json_object_get(w->index, "manifests"), desc) ||
+	    !(s = json_dumps(w->index, JSON_COMPACT))) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(rc = registry_referrers_tag_name(&tag, subject_digest)))
+		rc = registry_manifest_put(w->reg, w->path, buf_cstr(&tag), OCI_INDEX_MEDIA_TYPE, s,
+					   strlen(s), NULL);
+out:
+	json_decref(m);
+	free(s);
+	buf_free(&tag);
+	return rc ? err_wrap(rc, "recording the promotion in %s/%s", registry_host(w->reg),
+			     w->path)
+		  : 0;
+}

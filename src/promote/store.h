@@ -1,0 +1,52 @@
+/*
+ * promote/store: where promote, history and rollback meet the registry: opening the session
+ * of a pipeline repository, reading the ledger records of a digest (history.c), and writing
+ * one (record.c). Internal to promote/.
+ */
+#ifndef CONVOY_PROMOTE_STORE_H
+#define CONVOY_PROMOTE_STORE_H
+
+#include <jansson.h>
+
+#include "promote/ledger.h"
+#include "registry/client.h"
+#include "registry/sessions.h"
+#include "util/buf.h"
+
+/* The session of a repository "host/path" and its path (malloc'd). */
+int promote_repo_open(struct registry_sessions *rs, const char *repository,
+		      struct registry **reg, char **path);
+
+/* The convoy records about digest in a referrers index (added to out). */
+int promote_ledger_from_index(const json_t *index, const char *digest,
+			      struct ledger_records *out);
+/* The convoy records among the referrers of digest in reg/path (added to out). */
+int promote_ledger_read(struct registry *reg, const char *path, const char *digest,
+			struct ledger_records *out);
+
+/*
+ * Writing a record is two steps so that the slow part overlaps the tag writes: stage puts the
+ * record manifest by digest (invisible on a registry without the referrers API until the
+ * index tag names it); publish makes it visible (the referrers API: the manifest PUT itself;
+ * the tag schema: the "sha256-<hex>" index with the record appended).
+ */
+struct promote_record {
+	struct registry *reg;
+	const char *path;
+	int api;            /* the registry has the referrers API (probed, or OCI-Subject) */
+	int have_empty;     /* the OCI empty blob is in the repository already */
+	struct buf manifest;
+	char digest[80];
+	json_t *index;      /* the tag schema index read before publishing */
+};
+
+int promote_record_build(struct promote_record *w, const struct ledger_record *rec,
+			 const char *subject_media_type, const char *subject_digest,
+			 size_t subject_size);
+int promote_record_stage(struct promote_record *w);
+/* Reads the tag schema index (a no-op with the referrers API). */
+int promote_record_read_index(struct promote_record *w, const char *subject_digest);
+int promote_record_publish(struct promote_record *w, const char *subject_digest);
+void promote_record_free(struct promote_record *w);
+
+#endif

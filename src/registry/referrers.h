@@ -1,0 +1,27 @@
+/*
+ * registry/referrers: the artifacts that refer to a manifest (OCI 1.1 `subject`), from the
+ * referrers API (GET /v2/<repo>/referrers/<digest>) where the registry has it, else from the
+ * referrers tag schema: a tag "sha256-<hex>" pointing at an OCI index of the referrers, which
+ * the writer maintains (read, append, put). Answers are untrusted: checked to be an index.
+ */
+#ifndef CONVOY_REGISTRY_REFERRERS_H
+#define CONVOY_REGISTRY_REFERRERS_H
+
+#include <jansson.h>
+
+#include "registry/client.h"
+#include "util/buf.h"
+
+/* The referrers API: *index (caller's) on 200; E_NOTFOUND when the registry has no such API. */
+int registry_referrers_api(struct registry *r, const char *repo, const char *digest,
+			   json_t **index);
+/* The tag schema: the index under "sha256-<hex>" (an empty index when the tag is absent). */
+int registry_referrers_tag_get(struct registry *r, const char *repo, const char *digest,
+			       json_t **index);
+/* Either: the API when present (*api = 1), else the tag schema (*api = 0). */
+int registry_referrers_get(struct registry *r, const char *repo, const char *digest,
+			   json_t **index, int *api);
+/* "sha256-<hex>" of a digest into tag. */
+int registry_referrers_tag_name(struct buf *tag, const char *digest);
+
+#endif
