@@ -9,7 +9,9 @@
 # Usage: bench/promote.sh [path/to/convoy]   env: ROUNDS (5), LAYERS (4), LAYER_SIZE (4 MiB)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-CONVOY=${1:-${CONVOY:-$SRC/build/convoy}}
+# Default: the static binary the action ships (dist/), else the build tree's.
+DEFAULT=$SRC/dist/convoy-linux-x86_64; [ -x "$DEFAULT" ] || DEFAULT=$SRC/build/convoy
+CONVOY=${1:-${CONVOY:-$DEFAULT}}
 ROUNDS=${ROUNDS:-5} LAYERS=${LAYERS:-4} LAYER_SIZE=${LAYER_SIZE:-4194304}
 [ -x "$CONVOY" ] || { echo "no convoy binary at $CONVOY" >&2; exit 1; }
 for p in docker-registry skopeo python3; do
@@ -53,7 +55,11 @@ run() {
 		"$CONVOY" promote --to qa --stages "$stages" --insecure-registry "$A" --insecure-registry "$B" >/dev/null 2>"$T/err" \
 			|| { cat "$T/err" >&2; exit 1; }
 	else
-		"${SK[@]}" "docker://$src:dev" "docker://$dst:qa-$tool-$i" >/dev/null
+		# A cold blob-info cache per copy (a fresh HOME): skopeo otherwise remembers which
+		# repositories of the target got the blobs in an earlier round and mounts from
+		# there, and an across-registries round would move no bytes at all.
+		mkdir -p "$T/home-$case-$i"
+		HOME="$T/home-$case-$i" "${SK[@]}" "docker://$src:dev" "docker://$dst:qa-$tool-$i" >/dev/null
 	fi
 	t1=$(now)
 	TIME[$case-$tool]=$(( ${TIME[$case-$tool]:-0} + t1 - t0 ))

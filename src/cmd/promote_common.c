@@ -39,6 +39,7 @@ int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p
 	ro.cred_provider = aws_ecr_cred_provider; /* native ECR: no login step */
 	ro.cred_ctx = rt;
 	ro.rt = rt;
+	ro.lazy_auth = 1;
 	ro.verbose = rt->verbose;
 	rc = registry_sessions_new(r, &ro);
 out:

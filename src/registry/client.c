@@ -479,19 +479,23 @@ int registry_do_scoped(struct registry *r, const char *scope, struct http_reques
 		       struct http_response *resp)
 {
 	char *auth = NULL;
-	int rc, tries = 0;
+	int rc, tries = 0, refresh = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&r->lock);
-		rc = ping_locked(r);
+		rc = r->opts.lazy_auth ? 0 : ping_locked(r);
 		if (!rc)
-			rc = auth_for_scope(r, scope, tries > 0, &auth);
+			rc = auth_for_scope(r, scope, refresh, &auth);
 		pthread_mutex_unlock(&r->lock);
 		if (rc)
 			break;
 		req->auth = auth;
 		rc = http_do(r->http, req, resp);
 		req->auth = NULL;
+		/* A credential that was sent and refused is fetched anew; a request that went
+		 * without one (lazy auth, or before the challenge was known) may use the token
+		 * another request fetched meanwhile. */
+		refresh = auth != NULL;
 		if (auth) {
 			memset(auth, 0, strlen(auth));
 			free(auth);

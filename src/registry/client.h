@@ -45,6 +45,9 @@ struct registry_opts {
 	struct http_client *http;     /* shared client, or NULL to create one from http_opts */
 	const struct http_opts *http_opts; /* NULL: http_opts_defaults() */
 	struct rt *rt;                /* for masking tokens and passwords; may be NULL */
+	int lazy_auth;                /* no GET /v2/ first: the first request goes without
+					 credentials and learns the challenge from its 401 (one
+					 round trip less on an anonymous registry) */
 	int verbose;
 };
 

@@ -46,3 +46,31 @@ assert_contains "$(cat "$T/out")" "credentials" "wrong password message"
 assert_not_contains "$(grep -v '^::add-mask::' "$T/out" "$GITHUB_STEP_SUMMARY")" "Wr0ng-Tok-9" "password printed"
 assert_eq "$(digest_of "$R/app:3" --creds pusher:Tok-Pa55-w0rd)" "" "tag created by a refused push"
 pass "push__wrong_token_credentials"
+
+# promote in the token registry: every round of parallel requests starts without credentials
+# (lazy auth) and learns the challenge from the 401s; same repository and cross repository
+# (mounts need the pull scope of the source too); history reads the ledger back.
+actions_env
+: >"$TOK_TOKENS"
+"$CONVOY" promote --username pusher --password 'Tok-Pa55-w0rd' --to qa \
+	--stages "dev=$R/app:1; qa=$R/app:qa; prod=$R/prod-app:prod" >"$T/out" 2>&1 || { cat "$T/out"; fail "token promote qa"; }
+n=$(wc -l <"$TOK_TOKENS") # before skopeo fetches its own
+assert_eq "$(digest_of "$R/app:qa" --creds pusher:Tok-Pa55-w0rd)" "$d" "app:qa after a token promote"
+: >"$TOK_TOKENS"
+actions_env
+"$CONVOY" promote --username pusher --password 'Tok-Pa55-w0rd' --to prod \
+	--stages "dev=$R/app:1; qa=$R/app:qa; prod=$R/prod-app:prod" >"$T/out" 2>&1 || { cat "$T/out"; fail "token promote prod"; }
+n2=$(wc -l <"$TOK_TOKENS")
+assert_eq "$(digest_of "$R/prod-app:prod" --creds pusher:Tok-Pa55-w0rd)" "$d" "prod-app:prod after a token promote"
+assert_contains "$(cat "$T/out")" "5 mounted" "cross-repository promotion mounted every blob"
+# One token per scope and process: pull + push of app for qa; pull of app (source, gate),
+# push of prod-app and the mount scope (prod-app push + app pull) for prod, however many
+# requests run in parallel.
+[ "$n" -le 2 ] || fail "fetched $n tokens promoting to qa (want one per scope: 2)"
+[ "$n2" -le 4 ] || { cat "$TOK_TOKENS"; fail "fetched $n2 tokens promoting to prod (want one per scope: at most 4)"; }
+actions_env
+"$CONVOY" history --username pusher --password 'Tok-Pa55-w0rd' --stage prod \
+	--stages "dev=$R/app:1; qa=$R/app:qa; prod=$R/prod-app:prod" >"$T/out" 2>&1 || { cat "$T/out"; fail "token history"; }
+assert_contains "$(cat "$T/out")" "$d" "history lists the promotion"
+assert_not_contains "$(grep -v '^::add-mask::' "$T/out")" "Tok-Pa55-w0rd" "password printed"
+pass "promote__bearer_token_flow_same_and_cross_repository ($n + $n2 tokens)"
