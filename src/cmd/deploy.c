@@ -12,7 +12,10 @@
 #include "actions/output.h"
 #include "actions/summary.h"
 #include "aws/client.h"
+#include "actions/command.h"
+#include "actions/context.h"
 #include "cmd/cmd.h"
+#include "cmd/promote_common.h"
 #include "deploy/deploy.h"
 #include "pipeline/pipeline.h"
 #include "util/err.h"
@@ -35,6 +38,9 @@ const struct input_def cmd_deploy_inputs[] = {
 	{ "dry-run", IN_BOOL, "false", "print the new task definition JSON without registering" },
 	{ "no-rollback", IN_BOOL, "false", "on failure, leave the service as it is" },
 	{ "region", 0, NULL, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)" },
+	{ "ledger", IN_BOOL, "true", "with --stage: record the deploy in the promotion ledger, next "
+				     "to the promotion of the digest" },
+	PROMOTE_REGISTRY_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -54,6 +60,52 @@ static int check_image(const char *image)
 					"sha256: and 64 lower-case hex digits)",
 			       image);
 	return 0;
+}
+
+/*
+ * The deploy as a ledger record in the stage's repository, next to the promotion of the
+ * digest. The deploy has happened (or failed) either way: a record that cannot be written is
+ * a warning, never the step's failure.
+ */
+static void record_deploy(struct rt *rt, const struct inputs *in, const struct pipeline *p,
+			  const struct deploy_opts *o, const struct deploy_result *res)
+{
+	struct gh_context gh = { 0 };
+	struct registry_sessions *rs = NULL;
+	struct ledger_record rec = { 0 };
+	struct buf now = BUF_INIT, target = BUF_INIT;
+	char *run_url = NULL;
+	const char *stage = inputs_get(in, "stage");
+	int rc;
+
+	if ((rc = gh_context_load(&gh)) || (rc = promote_cli_sessions(rt, in, &rs)) ||
+	    (rc = ledger_time_now(&now)) ||
+	    (rc = buf_printf(&target, "ecs:%s/%s", o->cluster, o->service)))
+		goto out;
+	run_url = gh_context_run_url_dup(&gh);
+	rec.kind = "deploy";
+	rec.from = "";
+	rec.digest = (char *)strchr(o->image, '@') + 1;
+	rec.time = now.data;
+	rec.actor = (char *)(gh.actor ? gh.actor : getenv("USER"));
+	rec.source = (char *)o->image;
+	rec.run_url = run_url;
+	rec.commit = (char *)gh.sha;
+	rec.deploy_target = target.data;
+	rec.task_definition = res->task_definition_arn;
+	rec.status = (char *)res->status;
+	if (!(rc = promote_record_deploy(rs, p, stage, &rec)))
+		rt_info(rt, "ledger: deploy recorded in %s (stage %s)", rec.repository, stage);
+out:
+	if (rc)
+		wf_warning(rt, NULL, "the deploy was not recorded in the ledger of stage '%s': %s",
+			   stage, err_msg());
+	err_clear();
+	free(run_url);
+	buf_free(&now);
+	buf_free(&target);
+	registry_sessions_free(rs);
+	gh_context_free(&gh);
 }
 
 static void write_summary(struct rt *rt, const struct deploy_opts *o,
@@ -136,7 +188,7 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	struct deploy_result res;
 	struct aws_client *c = NULL;
 	unsigned long status = 200;
-	int rc;
+	int ledger = 0, rc;
 
 	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));
@@ -178,6 +230,8 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 		rc = inputs_get_bool(&in, "dry-run", &o.dry_run);
 	if (!rc)
 		rc = inputs_get_bool(&in, "no-rollback", &o.no_rollback);
+	if (!rc)
+		rc = inputs_get_bool(&in, "ledger", &ledger);
 	if (rc)
 		goto out;
 	o.health_status = (long)status;
@@ -210,6 +264,15 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	}
 	if (res.timeline.len)
 		write_summary(rt, &o, &res, rc);
+	if (ledger && inputs_get(&in, "stage") && !o.dry_run && res.status &&
+	    strcmp(res.status, "dry-run")) {
+		char *saved = rc ? strdup(err_msg()) : NULL; /* the deploy's own error wins */
+
+		record_deploy(rt, &in, &p, &o, &res);
+		if (rc)
+			err_set(rc, "%s", saved ? saved : "deploy failed");
+		free(saved);
+	}
 out:
 	deploy_result_free(&res);
 	aws_client_free(c);

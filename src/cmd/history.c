@@ -40,7 +40,7 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	stage = inputs_get(&in, "stage");
 	if ((rc = promote_cli_setup(rt, &in, &p, &r)))
 		goto out;
-	if ((rc = promote_history(r, &p, stage, (size_t)limit, &l, &current)))
+	if ((rc = promote_history(r, &p, stage, (size_t)limit, 1, &l, &current)))
 		goto out;
 	promote_cli_stats(rt, r);
 	if (!(arr = json_array())) {
@@ -50,31 +50,43 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	if (rt->format == RT_TEXT)
 		fprintf(rt->out, "stage %s: now %s\n", stage, current ? current : "(no image)");
 	rc = summary_add(rt, "### History of %s\n\nNow: `%s`\n\n"
-			     "| Time | Kind | From | Digest | Previous | Actor | Run |\n"
+			     "| Time | Kind | From (deploy: target) | Digest | Previous (deploy: status) | Actor | Run |\n"
 			     "| --- | --- | --- | --- | --- | --- | --- |\n",
 			 stage, current ? current : "(no image)");
 	for (size_t i = 0; i < l.len && !rc; i++) {
 		const struct ledger_record *e = &l.items[i];
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
+				      "s:s?, s:s?, s:s?}",
 				      "time", e->time, "kind", e->kind, "to", e->to, "digest",
 				      e->digest, "from", e->from, "previous-digest",
 				      e->previous_digest, "actor", e->actor, "tags", e->tags,
-				      "run-url", e->run_url, "commit", e->commit);
+				      "run-url", e->run_url, "commit", e->commit, "deploy-target",
+				      e->deploy_target, "task-definition", e->task_definition,
+				      "status", e->status);
 
 		if (!o || json_array_append_new(arr, o)) {
 			rc = err_set(E_NOMEM, "out of memory");
 			break;
 		}
-		if (rt->format == RT_TEXT)
+		if (rt->format == RT_TEXT && ledger_record_is_deploy(e))
+			fprintf(rt->out, "%s  %-8s %s  %s  %s  %s  by %s  %s\n", e->time, "deploy",
+				e->digest, or_dash(e->deploy_target), or_dash(e->status),
+				or_dash(e->task_definition), or_dash(e->actor), or_dash(e->run_url));
+		else if (rt->format == RT_TEXT)
 			fprintf(rt->out, "%s  %-8s %s -> %s  %s  (was %s)  by %s  %s\n", e->time,
 				or_dash(e->kind), or_dash(e->from), e->to, e->digest,
 				or_dash(e->previous_digest), or_dash(e->actor), or_dash(e->run_url));
 		rc = summary_add(rt, "| %s | %s | ", e->time, or_dash(e->kind));
 		if (!rc)
-			rc = summary_add_cell(rt, or_dash(e->from));
+			rc = summary_add_cell(rt, ledger_record_is_deploy(e)
+							  ? or_dash(e->deploy_target)
+							  : or_dash(e->from));
 		if (!rc)
-			rc = summary_add(rt, " | `%.19s` | `%.19s` | ", e->digest,
-					 or_dash(e->previous_digest));
+			rc = ledger_record_is_deploy(e)
+				     ? summary_add(rt, " | `%.19s` | %s | ", e->digest,
+						   or_dash(e->status))
+				     : summary_add(rt, " | `%.19s` | `%.19s` | ", e->digest,
+						   or_dash(e->previous_digest));
 		if (!rc)
 			rc = summary_add_cell(rt, or_dash(e->actor));
 		if (!rc)

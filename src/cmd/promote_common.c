@@ -10,24 +10,15 @@
 #include "aws/ecr_login.h"
 #include "util/err.h"
 
-int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
-		      struct registry_sessions **r)
+int promote_cli_sessions(struct rt *rt, const struct inputs *in, struct registry_sessions **r)
 {
 	struct strlist insecure = STRLIST_INIT;
 	struct registry_opts ro = { 0 };
-	const char *spec = inputs_get(in, "stages");
 	int rc;
 
 	*r = NULL;
-	memset(p, 0, sizeof(*p));
-	if (spec)
-		rc = pipeline_parse_spec(p, spec, "stages");
-	else
-		rc = pipeline_load_file(p, inputs_get(in, "pipeline-file"));
-	if (rc)
-		return rc;
 	if ((rc = inputs_get_list(in, "insecure-registry", LIST_COMMENTS, &insecure)))
-		goto out;
+		return rc;
 	ro.username = inputs_get(in, "username");
 	ro.password = inputs_get(in, "password");
 	if (!ro.username != !ro.password) {
@@ -44,6 +35,23 @@ int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p
 	rc = registry_sessions_new(r, &ro);
 out:
 	strlist_clear(&insecure);
+	return rc;
+}
+
+int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
+		      struct registry_sessions **r)
+{
+	const char *spec = inputs_get(in, "stages");
+	int rc;
+
+	*r = NULL;
+	memset(p, 0, sizeof(*p));
+	if (spec)
+		rc = pipeline_parse_spec(p, spec, "stages");
+	else
+		rc = pipeline_load_file(p, inputs_get(in, "pipeline-file"));
+	if (!rc)
+		rc = promote_cli_sessions(rt, in, r);
 	if (rc)
 		pipeline_free(p);
 	return rc;

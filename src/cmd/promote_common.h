@@ -13,15 +13,21 @@
 #include "promote/promote.h"
 #include "registry/sessions.h"
 
+/* The registry inputs (also deploy's, which records into the ledger). */
+#define PROMOTE_REGISTRY_INPUTS                                                                 \
+	{ "username", IN_SECRET, NULL, "registry user name (every registry)" },                      \
+	{ "password", IN_SECRET, NULL, "registry password or token" },                               \
+	{ "registry-config", 0, NULL, "Docker config directory or config.json file (default $DOCKER_CONFIG, ~/.docker)" }, \
+	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }
+
 /* Input rows shared by the three commands (spliced into each table). */
 #define PROMOTE_COMMON_INPUTS                                                                   \
 	{ "pipeline-file", 0, PIPELINE_DEFAULT_FILE, "the pipeline YAML (stages, repositories, tags)" }, \
 	{ "stages", 0, NULL, "one-off pipeline instead of the file: 'dev=reg/app:dev; qa=reg/app:qa'" }, \
-	{ "username", IN_SECRET, NULL, "registry user name (every registry)" },                      \
-	{ "password", IN_SECRET, NULL, "registry password or token" },                               \
-	{ "registry-config", 0, NULL, "Docker config directory or config.json file (default $DOCKER_CONFIG, ~/.docker)" },                \
-	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }
+	PROMOTE_REGISTRY_INPUTS
 
+/* Registry sessions from the registry inputs (native ECR credentials when none are given). */
+int promote_cli_sessions(struct rt *rt, const struct inputs *in, struct registry_sessions **r);
 int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
 		      struct registry_sessions **r);
 /* Writes outputs, log lines and the job summary of a (possibly dry-run) promotion. */

@@ -75,7 +75,7 @@ static char *xstrdup(const char *s)
 }
 
 int promote_history(struct registry_sessions *rs, const struct pipeline *p, const char *stage,
-		    size_t limit, struct ledger_records *out, char **current)
+		    size_t limit, int with_deploys, struct ledger_records *out, char **current)
 {
 	const struct pipeline_stage *s = pipeline_stage_find(p, stage, NULL);
 	struct ledger_records seen = { 0 };
@@ -119,7 +119,7 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 			const struct ledger_record *c = &seen.items[i];
 
 			if (strcmp(c->to, stage) || strcmp(c->digest, d) ||
-			    (before && strcmp(c->time, before) >= 0))
+			    ledger_record_is_deploy(c) || (before && strcmp(c->time, before) >= 0))
 				continue;
 			if (!rec || strcmp(c->time, rec->time) > 0)
 				rec = c;
@@ -137,6 +137,19 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 			goto out;
 		}
 	}
+	/* The deploys of the digests walked, after the promotion that brought each in. */
+	for (size_t i = 0; with_deploys && i < seen.len && !rc; i++) {
+		const struct ledger_record *c = &seen.items[i];
+		struct ledger_record copy;
+
+		if (!ledger_record_is_deploy(c) || strcmp(c->to, stage) ||
+		    !strlist_contains(&fetched, c->digest))
+			continue;
+		if (!(rc = ledger_record_copy(&copy, c)))
+			rc = ledger_records_add(out, &copy);
+	}
+	if (!rc && with_deploys)
+		ledger_records_sort(out);
 out:
 	ledger_records_free(&seen);
 	strlist_clear(&fetched);

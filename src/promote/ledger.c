@@ -26,6 +26,9 @@ static const struct {
 	FIELD("run-url", run_url),
 	FIELD("commit", commit),
 	FIELD("kind", kind),
+	FIELD("deploy-target", deploy_target),
+	FIELD("task-definition", task_definition),
+	FIELD("status", status),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -256,6 +259,11 @@ void ledger_records_free(struct ledger_records *l)
 	l->len = 0;
 }
 
+int ledger_record_is_deploy(const struct ledger_record *r)
+{
+	return r->kind && !strcmp(r->kind, "deploy");
+}
+
 const struct ledger_record *ledger_records_latest(const struct ledger_records *l, const char *to,
 						  const char *before)
 {
@@ -264,7 +272,8 @@ const struct ledger_record *ledger_records_latest(const struct ledger_records *l
 	for (size_t i = 0; i < l->len; i++) {
 		const struct ledger_record *r = &l->items[i];
 
-		if (strcmp(r->to, to) || (before && strcmp(r->time, before) >= 0))
+		if (strcmp(r->to, to) || (before && strcmp(r->time, before) >= 0) ||
+		    ledger_record_is_deploy(r))
 			continue;
 		if (!best || strcmp(r->time, best->time) > 0)
 			best = r;

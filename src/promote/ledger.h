@@ -36,8 +36,16 @@ struct ledger_record {
 	char *tags;            /* target tags, comma separated */
 	char *run_url;
 	char *commit;
-	char *kind;            /* "promote", "skip" (gate skipped with --allow-skip), "rollback" */
+	char *kind;            /* "promote", "skip" (gate skipped with --allow-skip), "rollback",
+				  "deploy" (convoy deploy ran the digest in the stage) */
+	/* Deploy records only. */
+	char *deploy_target;   /* "ecs:<cluster>/<service>" */
+	char *task_definition; /* the task definition ARN registered for the digest */
+	char *status;          /* deploy's status output: deployed, rolled-back, failed ... */
 };
+
+/* Whether a record is a deploy (not a promotion: gates and the history walk skip it). */
+int ledger_record_is_deploy(const struct ledger_record *r);
 
 void ledger_record_free(struct ledger_record *r);
 /* Deep copy (dst zeroed or freed). */
@@ -72,8 +80,9 @@ void ledger_records_sort(struct ledger_records *l);
 void ledger_records_free(struct ledger_records *l);
 
 /*
- * The newest record for stage `to` (in `l`) strictly older than `before` (NULL: no bound);
- * NULL when none. Used to walk a stage's history back through previous digests.
+ * The newest promotion record for stage `to` (in `l`) strictly older than `before` (NULL: no
+ * bound); NULL when none (deploy records are not promotions). Used to walk a stage's history
+ * back through previous digests.
  */
 const struct ledger_record *ledger_records_latest(const struct ledger_records *l, const char *to,
 						  const char *before);

@@ -493,7 +493,7 @@ static int rollback_source(struct registry_sessions *rs, const struct promote_op
 	int rc;
 
 	*digest = NULL;
-	if ((rc = promote_history(rs, o->pipeline, o->to, 1, &l, &cur)))
+	if ((rc = promote_history(rs, o->pipeline, o->to, 1, 0, &l, &cur)))
 		return rc;
 	if (!cur)
 		rc = err_set(E_NOTFOUND, "rollback: stage '%s' has no current image", o->to);

@@ -67,11 +67,21 @@ void promote_result_free(struct promote_result *res);
 
 /*
  * The records of a stage, newest first: walks the ledger from the digest the stage's first
- * tag points at now back through previous digests (at most `limit` records). *current gets
- * that digest (malloc'd; NULL when the tag does not exist).
+ * tag points at now back through previous digests (at most `limit` promotions). With
+ * with_deploys, the deploy records of those digests in the stage are merged in (newest
+ * first). *current gets that digest (malloc'd; NULL when the tag does not exist).
  */
 int promote_history(struct registry_sessions *rs, const struct pipeline *p, const char *stage,
-		    size_t limit, struct ledger_records *out, char **current);
+		    size_t limit, int with_deploys, struct ledger_records *out, char **current);
+
+/*
+ * Records a deploy of rec->digest in a stage (rec->kind "deploy", the deploy fields set by
+ * the caller; to and repository are filled in here): a ledger record in the stage's first
+ * repository, next to the promotion records of that digest. E_NOTFOUND when the digest is
+ * not in that repository.
+ */
+int promote_record_deploy(struct registry_sessions *rs, const struct pipeline *p,
+			  const char *stage, struct ledger_record *rec);
 
 /* The first tag of a stage's repository that is not a template (the stage's "pointer"). */
 const char *promote_stage_pointer_tag(const struct pipeline_repo *repo);

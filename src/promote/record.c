@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "promote/promote.h"
 #include "registry/digest.h"
 #include "registry/referrers.h"
 #include "util/err.h"
@@ -92,4 +93,37 @@ out:
 	return rc ? err_wrap(rc, "recording the promotion in %s/%s", registry_host(w->reg),
 			     w->path)
 		  : 0;
+}
+
+int promote_record_deploy(struct registry_sessions *rs, const struct pipeline *p,
+			  const char *stage, struct ledger_record *rec)
+{
+	const struct pipeline_stage *s = pipeline_stage_find(p, stage, NULL);
+	struct registry_manifest m = { 0 };
+	struct promote_record w = { 0 };
+	char *path = NULL;
+	int rc;
+
+	if (!s)
+		return err_set(E_USAGE, "no stage '%s' in the pipeline", stage);
+	rec->to = s->name;
+	rec->repository = s->repos[0].repository;
+	if ((rc = promote_repo_open(rs, rec->repository, &w.reg, &path)))
+		return rc;
+	w.path = path;
+	/* The subject must be the stage's: the record sits next to the promotion of it. */
+	rc = registry_manifest_get(w.reg, path, rec->digest, &m);
+	if (rc == E_NOTFOUND)
+		rc = err_set(E_NOTFOUND, "%s is not in %s, the repository of stage '%s'",
+			     rec->digest, rec->repository, stage);
+	if (!rc)
+		rc = promote_record_build(&w, rec, m.media_type, m.digest, m.body.len);
+	if (!rc)
+		rc = promote_record_stage(&w);
+	if (!rc)
+		rc = promote_record_publish(&w, m.digest);
+	registry_manifest_free(&m);
+	promote_record_free(&w);
+	free(path);
+	return rc;
 }

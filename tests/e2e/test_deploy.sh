@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # deploy against the scripted ECS server: success, slow success, circuit breaker (fails and is
 # reported as such), timeout, throttling then success, expired token, bad input, --dry-run,
-# --stage (the pipeline's deploy block) and its errors. Health checks and rollbacks:
-# test_deploy_rollback.sh.
+# --stage (the pipeline's deploy block) and its errors, the deploy recorded in the stage's
+# promotion ledger (a real registry). Health checks and rollbacks: test_deploy_rollback.sh.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_registry.sh"
 need python3
 IMG="reg.example/app@sha256:$(printf 'a%.0s' $(seq 64))"
 export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=secretkey AWS_REGION=eu-west-1
@@ -76,14 +77,21 @@ pass "deploy__dry_run_prints_the_task_definition_and_changes_nothing"
 HPORT=$(free_port); HLOG="$T/health.log"; : >"$HLOG"
 python3 "$CONVOY_SRC/tests/e2e/tools/health_server.py" "$HPORT" ok "$HLOG" & hpid=$!
 at_exit "kill $hpid"; wait_port "$HPORT" "$hpid"
+# The stage's repository is a real registry: the deploy is recorded in its ledger.
+start_registry REG
+RR=127.0.0.1:$REG_PORT
+mkimage "$T/img" --layers 1 --seed 61
+actions_env
+"$CONVOY" push --source "$T/img" --tag-list "$RR/app:prod" >"$T/out" 2>&1 || { cat "$T/out"; fail "seeding prod"; }
+SIMG="$RR/app@$(gh_output digest)"
 mkdir -p "$T/repo/.github"
 cat >"$T/repo/.github/convoy.yml" <<YML
 stages:
   - name: qa
-    repository: reg.example/app
+    repository: $RR/app
     tags: [qa]
   - name: prod
-    repository: reg.example/app
+    repository: $RR/app
     tags: [prod]
     deploy: {cluster: prod-cluster, service: web, container: app, health-url: "http://127.0.0.1:$HPORT/health"}
 YML
@@ -93,18 +101,48 @@ r = next(r for r in map(json.loads, open(sys.argv[1])) if r["action"] == "Descri
 print(r["body"]["cluster"], r["body"]["services"][0])' "$LOG"
 }
 start success
-(cd "$T/repo" && actions_env && "$CONVOY" deploy --stage prod --image "$IMG" >"$T/out" 2>&1) ||
+(cd "$T/repo" && actions_env && "$CONVOY" deploy --stage prod --image "$SIMG" >"$T/out" 2>&1) ||
 	{ cat "$T/out"; fail "deploy --stage prod failed"; }
 assert_eq "$(described)" "prod-cluster web" "cluster and service from the stage"
 assert_eq "$(cat "$HLOG")" "GET /health -> 200" "health URL from the stage"
-assert_contains "$(cat "$T/out")" "(container app -> $IMG)" "container from the stage"
+assert_contains "$(cat "$T/out")" "(container app -> $SIMG)" "container from the stage"
 assert_eq "$(gh_output status)" deployed "stage status"
+assert_contains "$(cat "$T/out")" "ledger: deploy recorded in $RR/app (stage prod)" "deploy recorded"
 start success
 actions_env
 "$CONVOY" deploy --pipeline-file "$T/repo/.github/convoy.yml" --stage prod --cluster other \
-	--image "$IMG" >"$T/out" 2>&1 || { cat "$T/out"; fail "deploy --stage --cluster failed"; }
+	--image "$SIMG" >"$T/out" 2>&1 || { cat "$T/out"; fail "deploy --stage --cluster failed"; }
 assert_eq "$(described)" "other web" "--cluster wins over the stage"
 pass "deploy__stage_reads_the_deploy_block_flags_win"
+
+# Both deploys are in the stage's ledger, newest first, as deploy records of the digest.
+actions_env
+"$CONVOY" history --pipeline-file "$T/repo/.github/convoy.yml" --stage prod >"$T/out" 2>&1 || { cat "$T/out"; fail "history"; }
+python3 - "$(gh_output records)" "${SIMG#*@}" <<'PY' || fail "deploy records in the ledger"
+import json, sys
+recs, digest = json.loads(sys.argv[1]), sys.argv[2]
+deploys = [r for r in recs if r.get("kind") == "deploy"]
+assert [r["deploy-target"] for r in deploys] == ["ecs:other/web", "ecs:prod-cluster/web"], deploys
+for r in deploys:
+    assert r["digest"] == digest and r["to"] == "prod" and r["status"] == "deployed", r
+    assert r["task-definition"].endswith("task-definition/app:2"), r
+PY
+assert_contains "$(cat "$T/out")" "ecs:prod-cluster/web  deployed" "history prints the deploy"
+# --no-ledger writes nothing; a digest that is not in the stage's repository is a warning.
+n0=$(grep -c 'PUT /v2/app/manifests' "$REG_LOG" || true)
+start success
+actions_env
+"$CONVOY" deploy --pipeline-file "$T/repo/.github/convoy.yml" --stage prod --no-ledger \
+	--image "$SIMG" >"$T/out" 2>&1 || { cat "$T/out"; fail "deploy --no-ledger failed"; }
+assert_eq "$(grep -c 'PUT /v2/app/manifests' "$REG_LOG" || true)" "$n0" "--no-ledger wrote a record"
+start success
+actions_env
+"$CONVOY" deploy --pipeline-file "$T/repo/.github/convoy.yml" --stage prod \
+	--image "$RR/app@sha256:$(printf 'b%.0s' $(seq 64))" >"$T/out" 2>&1 || { cat "$T/out"; fail "deploy of an unknown digest failed"; }
+assert_eq "$(gh_output status)" deployed "the deploy itself succeeded"
+assert_contains "$(cat "$T/out")" "::warning" "unrecorded deploy is a warning"
+assert_contains "$(cat "$T/out")" "is not in $RR/app, the repository of stage 'prod'" "warning names the cause"
+pass "deploy__recorded_in_the_stage_ledger"
 
 start success
 for args in "--stage nope|no stage 'nope' in $T/repo/.github/convoy.yml (stages: qa, prod)" \
