@@ -107,9 +107,25 @@ int inputs_parse(struct rt *rt, const struct input_def *defs, int argc, char **a
 			continue;
 		}
 		if (strncmp(arg, "--", 2) || !arg[2]) {
-			if ((rc = strlist_add(&in->args, arg)))
-				goto out;
-			continue;
+			/* No command takes operands: a stray word is most often the value of a
+			 * switch ("--allow-skip false" would mean true), so it is refused. */
+			const char *prev = a > 0 ? argv[a - 1] : NULL;
+			const struct input_def *pd =
+				prev && !strncmp(prev, "--", 2) && !strchr(prev, '=')
+					? find_def(defs, prev + 2, strlen(prev + 2), &i)
+					: NULL;
+
+			if (pd && (pd->flags & IN_BOOL))
+				rc = err_set(E_USAGE, "unexpected argument '%s' after the switch '%s': "
+						      "write --%s=%s (or --no-%s)",
+					     arg, prev, pd->name, arg, pd->name);
+			else
+				rc = err_set(E_USAGE, "unexpected argument '%s' for '%s': options are "
+						      "--name value or --name=value (see 'convoy help "
+						      "%s')",
+					     arg, rt->command ? rt->command : "convoy",
+					     rt->command ? rt->command : "");
+			goto out;
 		}
 		name = arg + 2;
 		eq = strchr(name, '=');

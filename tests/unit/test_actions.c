@@ -92,6 +92,24 @@ static void test_actions__required_and_bad_bool_name_the_input(void)
 	rt_free(&rt);
 }
 
+static void test_actions__stray_word_is_refused_not_ignored(void)
+{
+	struct rt rt;
+	struct inputs in;
+	char *argv1[] = { "--must", "x", "--dry-run", "false" };
+	char *argv2[] = { "--must", "x", "extra" };
+
+	CHECK_INT(rt_init(&rt), 0);
+	/* "--dry-run false" would mean true: refused, with the spelling that works. */
+	CHECK_INT(inputs_parse(&rt, defs, 4, argv1, &in), E_USAGE);
+	CHECK(strstr(err_msg(), "--dry-run=false") != NULL);
+	inputs_free(&in);
+	CHECK_INT(inputs_parse(&rt, defs, 3, argv2, &in), E_USAGE);
+	CHECK(strstr(err_msg(), "unexpected argument 'extra'") != NULL);
+	inputs_free(&in);
+	rt_free(&rt);
+}
+
 static void test_actions__heredoc_refuses_delimiter_in_value(void)
 {
 	struct buf b = BUF_INIT;
@@ -261,6 +279,7 @@ TEST_MAIN(TEST(test_actions__summary_over_limit_is_shortened_not_failed),
 	  TEST(test_actions__failure_writes_only_kept_outputs),
 	  TEST(test_actions__list_parse_like_metadata_action),
 	  TEST(test_actions__flag_wins_over_input_variable),
+	  TEST(test_actions__stray_word_is_refused_not_ignored),
 	  TEST(test_actions__required_and_bad_bool_name_the_input),
 	  TEST(test_actions__heredoc_refuses_delimiter_in_value),
 	  TEST(test_actions__output_file_gets_random_delimiter_and_appends),
