@@ -14,6 +14,10 @@ applied to the first `times` matching requests (then spent). Actions:
   stall       sleep `seconds` before answering (longer than the client's timeout)
   bad_digest  forward, but replace Docker-Content-Digest with a wrong one
   redirect    answer 307 to `location` (another host), request not forwarded
+  then_put    forward; when upstream accepted it (2xx), put the manifest `ref` (a tag or digest
+              in the same repository, read from upstream) under the matched path, then answer:
+              a concurrent writer that lands right after the client's PUT, before it reads back
+              (the proxy's own GET and PUT are logged with the action put_over)
 Every request is logged as one line: METHOD PATH REQUEST_BYTES STATUS ACTION.
 """
 import http.client, http.server, json, re, socket, sys, threading, time, urllib.parse
@@ -22,6 +26,9 @@ PORT, UPSTREAM, RULES, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.arg
 up = urllib.parse.urlparse(UPSTREAM)
 lock = threading.Lock()
 spent = {}
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+                  "application/vnd.docker.distribution.manifest.v2+json",
+                  "application/vnd.docker.distribution.manifest.list.v2+json")
 
 
 def pick(method, path):
@@ -90,6 +97,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body if n or self.command in ("PUT", "POST", "PATCH") else None, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
+        if action == "then_put" and 200 <= resp.status < 300:
+            self.put_over(rule["ref"], headers)  # before the client hears its PUT succeeded
         self.send_response(resp.status)
         for k, v in resp.getheaders():
             if k.lower() in ("transfer-encoding", "connection", "content-length"):
@@ -113,6 +122,24 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
             return
         self.wfile.write(data)
+
+    def put_over(self, ref, headers):
+        """Reads /v2/<repo>/manifests/<ref> upstream and puts it under self.path (same repo)."""
+        path = self.path.split("?", 1)[0]
+        src = path[: path.rindex("/manifests/") + len("/manifests/")] + ref
+        h = {k: v for k, v in headers.items() if k.lower() in ("host", "authorization")}
+        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
+        conn.request("GET", src, headers=dict(h, Accept=", ".join(MANIFEST_TYPES)))
+        got = conn.getresponse()
+        data = got.read()
+        log("GET", src, 0, got.status, "put_over")
+        if got.status != 200:
+            return
+        conn.request("PUT", path, body=data, headers=dict(h, **{"Content-Type": got.getheader("Content-Type")}))
+        put = conn.getresponse()
+        put.read()
+        log("PUT", path, len(data), put.status, "put_over")
+        conn.close()
 
     def reset(self):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# promote, more cases against one real registry: a stage with several tags (every tag moves, all
+# listed in the `tags` output), qa -> prod across repositories of one registry (every image blob
+# mounted from the source repository, per the registry's request log; only the ledger's empty
+# blob uploaded), a re-promotion of the same digest (no tag written, no bytes), --dry-run (GET
+# and HEAD only, tags and ledger unchanged, outputs written) and a concurrent tag move between
+# convoy's tag PUT and its read-back (tests/e2e/tools/faultproxy.py, action then_put).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_registry.sh"
+start_registry A
+R=127.0.0.1:$A_PORT
+EMPTY=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a
+mkimage "$T/img1" --seed 41 --layers 3
+mkimage "$T/img2" --seed 42 --layers 2
+skopeo copy -q --dest-tls-verify=false "oci:$T/img1" "docker://$R/app:dev"
+S="dev=$R/app:dev; qa=$R/app:qa,qa-stable; prod=$R/prod/app:prod"
+C() { "$CONVOY" "$@" --stages "$S" --insecure-registry "$R"; }
+tags_of() { skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["Tags"])))'; }
+# requests_since N: the requests the registry logged after line N, as '"METHOD PATH HTTP/1.1" STATUS'.
+requests_since() {
+	tail -n +"$(($1 + 1))" "$A_LOG" | grep -oE '"(GET|HEAD|PUT|POST|PATCH|DELETE) [^ ]+ HTTP/[0-9.]+" [0-9]{3}' || true
+}
+D1=$(digest_of "$R/app:dev")
+[ -n "$D1" ] || fail "seed image not in the registry"
+
+# dev -> qa, a stage with two tags in one repository.
+actions_env
+C promote --to qa >"$T/qa.out" 2>&1 || { cat "$T/qa.out"; fail "promote --to qa"; }
+assert_eq "$(gh_output digest)" "$D1" "digest output (qa)"
+assert_eq "$(gh_output tags)" "$R/app:qa
+$R/app:qa-stable" "tags output lists every tag of the stage"
+assert_eq "$(gh_output previous-digest)" "" "previous-digest output (qa, first promotion)"
+assert_eq "$(digest_of "$R/app:qa")" "$D1" "first tag of qa in the registry"
+assert_eq "$(digest_of "$R/app:qa-stable")" "$D1" "second tag of qa in the registry"
+pass "promote__multi_tag_stage_moves_every_tag"
+
+# qa -> prod, another repository of the same registry: every image blob mounted from app.
+actions_env
+before=$(wc -l <"$A_LOG")
+C promote --to prod >"$T/prod.out" 2>&1 || { cat "$T/prod.out"; fail "promote --to prod"; }
+requests_since "$before" >"$T/req-prod"
+[ -s "$T/req-prod" ] || fail "registry log shows no requests for the prod promotion"
+assert_eq "$(gh_output digest)" "$D1" "digest output (prod)"
+assert_eq "$(gh_output image)" "$R/prod/app@$D1" "image output (prod)"
+assert_eq "$(gh_output tags)" "$R/prod/app:prod" "tags output (prod)"
+assert_eq "$(digest_of "$R/prod/app:prod")" "$D1" "prod tag in the registry"
+skopeo copy -q --src-tls-verify=false "docker://$R/prod/app@$D1" "oci:$T/pulled" >/dev/null \
+	|| fail "the promoted image cannot be pulled whole from prod/app"
+mounted=$(sed -nE 's/^blobs: ([0-9]+) mounted.*/\1/p' "$T/prod.out")
+[ -n "$mounted" ] || { cat "$T/prod.out"; fail "no 'blobs: N mounted' line in the log"; }
+python3 - "$T/req-prod" "$T/img1" "$EMPTY" "$mounted" <<'PY' || { cat "$T/req-prod"; fail "cross-repository promotion did not mount every blob"; }
+import sys, json, os, re
+reqs = open(sys.argv[1]).read().splitlines()
+layout, empty, mounted = sys.argv[2], sys.argv[3], int(sys.argv[4])
+def load(d): return json.load(open(os.path.join(layout, "blobs", *d.split(":"))))
+m = load(json.load(open(os.path.join(layout, "index.json")))["manifests"][0]["digest"])
+image = {m["config"]["digest"]} | {l["digest"] for l in m["layers"]}
+if empty in image: sys.exit("test image unexpectedly contains the empty blob")
+parsed = []
+for r in reqs:
+    g = re.match(r'"(\w+) (\S+) HTTP/[0-9.]+" (\d+)$', r)
+    parsed.append((g.group(1), g.group(2), int(g.group(3))))
+if any(meth == "PATCH" for meth, _, _ in parsed): sys.exit("PATCH sent: blob bytes uploaded in chunks")
+mounts, plain_posts, uploads = {}, 0, []
+for meth, path, st in parsed:
+    if meth == "POST" and path.startswith("/v2/prod/app/blobs/uploads/"):
+        q = re.search(r"[?&]mount=sha256(?:%3A|:)([0-9a-f]{64})", path)
+        if not q:
+            plain_posts += 1
+            continue
+        frm = re.search(r"[?&]from=([^&]+)", path)
+        if not frm or frm.group(1) != "app": sys.exit("mount not from 'app': " + path)
+        mounts["sha256:" + q.group(1)] = st
+    elif meth == "PUT" and "/blobs/uploads/" in path:
+        q = re.search(r"[?&]digest=sha256(?:%3A|:)([0-9a-f]{64})", path)
+        uploads.append("sha256:" + q.group(1) if q else path)
+for d in sorted(image):
+    if mounts.get(d) != 201: sys.exit("image blob %s: mount answered %s, want 201" % (d, mounts.get(d)))
+bad = [u for u in uploads if u != empty]
+if bad: sys.exit("blob bytes uploaded besides the ledger's empty blob: %s" % bad)
+if plain_posts != len(uploads): sys.exit("%d uploads started for %d blob PUTs" % (plain_posts, len(uploads)))
+if mounted != len(image): sys.exit("log says %d mounted, the image has %d blobs" % (mounted, len(image)))
+PY
+pass "promote__cross_repository_mounts_every_blob"
+
+# qa again with the digest it already has: success, no tag written, no blob touched.
+actions_env
+before=$(wc -l <"$A_LOG")
+C promote --to qa >"$T/again.out" 2>&1 || { cat "$T/again.out"; fail "re-promotion of the same digest"; }
+requests_since "$before" >"$T/req-again"
+assert_eq "$(gh_output digest)" "$D1" "digest output (re-promotion)"
+assert_eq "$(gh_output previous-digest)" "$D1" "previous-digest output (re-promotion)"
+assert_eq "$(gh_output tags)" "$R/app:qa
+$R/app:qa-stable" "tags output (re-promotion)"
+assert_eq "$(digest_of "$R/app:qa")" "$D1" "qa after the re-promotion"
+assert_eq "$(digest_of "$R/app:qa-stable")" "$D1" "qa-stable after the re-promotion"
+if grep -E '^"PUT /v2/app/manifests/(qa|qa-stable) ' "$T/req-again"; then fail "re-promotion rewrote a tag"; fi
+if grep -E '^"(POST|PUT|PATCH) [^ ]*/blobs/' "$T/req-again"; then fail "re-promotion touched blobs"; fi
+grep -q '^blobs: 0 mounted, 0 copied, 0 already there; 0 manifest puts' "$T/again.out" \
+	|| { cat "$T/again.out"; fail "re-promotion reports work done"; }
+pass "promote__repromotion_of_same_digest_writes_no_tag"
+
+# --dry-run with a new digest in dev: says what would change, writes outputs, changes nothing.
+skopeo copy -q --dest-tls-verify=false "oci:$T/img2" "docker://$R/app:dev"
+D2=$(digest_of "$R/app:dev")
+actions_env
+C history --stage qa >"$T/hist-before" 2>&1 || { cat "$T/hist-before"; fail "history before the dry run"; }
+app_tags=$(tags_of "$R/app"); prod_tags=$(tags_of "$R/prod/app")
+actions_env
+before=$(wc -l <"$A_LOG")
+C promote --to qa --dry-run >"$T/dry.out" 2>&1 || { cat "$T/dry.out"; fail "promote --dry-run"; }
+requests_since "$before" >"$T/req-dry"
+[ -s "$T/req-dry" ] || fail "registry log shows no requests for the dry run"
+out=$(cat "$T/dry.out")
+assert_contains "$out" "would promote $D2 -> $R/app:qa (was $D1)" "dry-run log (qa)"
+assert_contains "$out" "would promote $D2 -> $R/app:qa-stable (was $D1)" "dry-run log (qa-stable)"
+if grep -q '^promoted ' "$T/dry.out"; then cat "$T/dry.out"; fail "dry run says it promoted"; fi
+assert_eq "$(gh_output digest)" "$D2" "digest output (dry run)"
+assert_eq "$(gh_output previous-digest)" "$D1" "previous-digest output (dry run)"
+assert_eq "$(gh_output to)" "qa" "to output (dry run)"
+assert_eq "$(gh_output tags)" "$R/app:qa
+$R/app:qa-stable" "tags output (dry run)"
+grep -q '(dry run)' "$T/gh/summary" || fail "job summary does not say dry run: $(cat "$T/gh/summary")"
+if grep -vE '^"(GET|HEAD) ' "$T/req-dry"; then fail "the dry run sent requests that change the registry"; fi
+assert_eq "$(digest_of "$R/app:qa")" "$D1" "qa after the dry run"
+assert_eq "$(digest_of "$R/app:qa-stable")" "$D1" "qa-stable after the dry run"
+assert_eq "$(tags_of "$R/app")" "$app_tags" "app tags after the dry run"
+assert_eq "$(tags_of "$R/prod/app")" "$prod_tags" "prod/app tags after the dry run"
+actions_env
+C history --stage qa >"$T/hist-after" 2>&1 || { cat "$T/hist-after"; fail "history after the dry run"; }
+assert_eq "$(cat "$T/hist-after")" "$(cat "$T/hist-before")" "history of qa after the dry run"
+assert_not_contains "$(cat "$T/hist-after")" "$D2" "history of qa after the dry run"
+pass "promote__dry_run_changes_nothing"
+
+# A concurrent run moves qa right after convoy's tag PUT landed (the proxy puts app:other under
+# the same path before answering convoy): the read-back sees it and convoy fails, naming the tag
+# and where it is now; the promotion itself is recorded in the ledger.
+PROXY=$(free_port)
+echo '[]' >"$T/rules.json"
+: >"$T/proxy.log"
+python3 "$CONVOY_SRC/tests/e2e/tools/faultproxy.py" "$PROXY" "http://$R" "$T/rules.json" "$T/proxy.log" &
+at_exit "kill $!"
+wait_port "$PROXY" "$!"
+P=127.0.0.1:$PROXY # convoy goes through the proxy; skopeo checks the registry itself
+mkimage "$T/img3" --seed 43 --layers 1
+mkimage "$T/img4" --seed 44 --layers 1
+skopeo copy -q --dest-tls-verify=false "oci:$T/img3" "docker://$R/race/app:dev"
+skopeo copy -q --dest-tls-verify=false "oci:$T/img4" "docker://$R/race/app:other"
+D3=$(digest_of "$R/race/app:dev"); DO=$(digest_of "$R/race/app:other")
+[ "$D3" != "$DO" ] || fail "the two race images have the same digest"
+echo '[{"method":"PUT","path":"^/v2/race/app/manifests/qa$","action":"then_put","ref":"other"}]' >"$T/rules.json"
+actions_env
+set +e
+"$CONVOY" promote --stages "dev=$P/race/app:dev; qa=$P/race/app:qa" --insecure-registry "$P" --to qa \
+	>"$T/race.out" 2>&1
+rc=$?
+set -e
+echo '[]' >"$T/rules.json"
+# The concurrent PUT landed, and convoy's read-back of qa came after it.
+python3 - "$T/proxy.log" <<'PY2' || { cat "$T/proxy.log"; fail "the proxy did not move qa before the read-back"; }
+import sys
+log = [l.split() for l in open(sys.argv[1]).read().splitlines()]
+moved = [i for i, f in enumerate(log) if f[:2] == ["PUT", "/v2/race/app/manifests/qa"] and f[3:] == ["201", "put_over"]]
+reads = [i for i, f in enumerate(log) if f[0] in ("HEAD", "GET") and f[1] == "/v2/race/app/manifests/qa" and f[4] == "-"]
+if len(moved) != 1: sys.exit("want one concurrent PUT of qa, got %d" % len(moved))
+if not [i for i in reads if i > moved[0]]: sys.exit("no read-back of qa after the concurrent PUT")
+PY2
+assert_eq "$rc" 1 "exit code when a concurrent run moved the tag"
+out=$(cat "$T/race.out")
+grep -q '^::error::' "$T/race.out" || { cat "$T/race.out"; fail "concurrent move without ::error::"; }
+assert_contains "$out" "a concurrent run moved $P/race/app:qa now at $DO" "error names the tag and where it is now"
+assert_contains "$out" "the promotion of $D3 is recorded" "error says the promotion is recorded"
+assert_eq "$(digest_of "$R/race/app:qa")" "$DO" "qa is where the concurrent run left it"
+# Recorded: the ledger (referrers tag schema on this registry) holds a record of this promotion,
+# read with skopeo. (`convoy history --stage qa` walks from where qa is now, so it cannot show it.)
+python3 - "$R" race/app "$D3" <<'PY2' || fail "the promotion of $D3 is not in the ledger"
+import sys, json, subprocess
+reg, repo, digest = sys.argv[1:]
+def raw(ref):
+    return json.loads(subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://%s/%s%s" % (reg, repo, ref)],
+                                     check=True, capture_output=True).stdout)
+index = raw(":sha256-" + digest.split(":")[1])
+recs = [m for m in index.get("manifests", []) if m.get("artifactType") == "application/vnd.convoy.promotion.v1+json"]
+if len(recs) != 1: sys.exit("want one ledger record for the digest, got %d" % len(recs))
+a = recs[0].get("annotations", {})
+if a.get("dev.convoy.promotion.digest") != digest or a.get("dev.convoy.promotion.to") != "qa":
+    sys.exit("ledger record is not the promotion of the digest to qa: %s" % a)
+if raw("@" + recs[0]["digest"]).get("subject", {}).get("digest") != digest:
+    sys.exit("ledger record manifest does not have the promoted digest as subject")
+PY2
+pass "promote__concurrent_tag_move_detected_by_read_back"
