@@ -17,8 +17,22 @@ S="dev=$R/app:dev; qa=$R/app:qa,qa-stable; prod=$R/prod/app:prod"
 C() { "$CONVOY" "$@" --stages "$S" --insecure-registry "$R"; }
 tags_of() { skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["Tags"])))'; }
 # requests_since N: the requests the registry logged after line N, as '"METHOD PATH HTTP/1.1" STATUS'.
+# The registry writes a request's log line after answering it, so a marker request is sent first
+# and waited for: every request convoy made (it has exited) is then in the log.
+marker=0
 requests_since() {
-	tail -n +"$(($1 + 1))" "$A_LOG" | grep -oE '"(GET|HEAD|PUT|POST|PATCH|DELETE) [^ ]+ HTTP/[0-9.]+" [0-9]{3}' || true
+	local i
+	marker=$((marker + 1))
+	python3 -c 'import sys, urllib.request
+try: urllib.request.urlopen(sys.argv[1])
+except Exception: pass' "http://$R/v2/log-marker-$marker/tags/list"
+	for i in $(seq 1 100); do
+		grep -q "GET /v2/log-marker-$marker/tags/list " "$A_LOG" && break
+		sleep 0.1
+	done
+	grep -q "GET /v2/log-marker-$marker/tags/list " "$A_LOG" || fail "the registry did not log the marker request"
+	tail -n +"$(($1 + 1))" "$A_LOG" | grep -oE '"(GET|HEAD|PUT|POST|PATCH|DELETE) [^ ]+ HTTP/[0-9.]+" [0-9]{3}' \
+		| grep -v "/v2/log-marker-$marker/" || true
 }
 D1=$(digest_of "$R/app:dev")
 [ -n "$D1" ] || fail "seed image not in the registry"
