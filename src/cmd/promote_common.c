@@ -69,7 +69,7 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 		       const char *title)
 {
 	struct buf tags = BUF_INIT, image = BUF_INIT;
-	const char *verb = res->dry_run ? "would promote" : "promoted";
+	const char *verb = res->dry_run ? "would promote" : res->unchanged ? "unchanged:" : "promoted";
 	char s1[24], s2[24];
 	int rc = 0;
 

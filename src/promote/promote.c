@@ -668,6 +668,18 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	}
 	if (o->dry_run)
 		goto out;
+	/* Every tag is at the digest already: nothing moves, and nothing is recorded (a record
+	 * whose previous digest is its own would make a rollback go nowhere). */
+	res->unchanged = 1;
+	for (size_t i = 0; i < r.ntags; i++)
+		if (!r.tags[i].previous || strcmp(r.tags[i].previous, res->digest))
+			res->unchanged = 0;
+	if (res->unchanged) {
+		for (size_t i = 0; i < r.nt && !rc; i++)
+			for (size_t k = 0; k < res->targets[i].tags.len && !rc; k++)
+				rc = strlist_add(&res->targets[i].after, res->digest);
+		goto out;
+	}
 	if ((rc = build_record(&r)))
 		goto out;
 

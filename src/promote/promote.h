@@ -56,6 +56,7 @@ struct promote_result {
 	struct strlist moved;    /* "repo:tag now at sha256:..." for tags moved concurrently */
 	struct strlist skipped_tags; /* templates that had no value (no --version) */
 	int dry_run;
+	int unchanged;           /* every target tag was at the digest: nothing written */
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,

@@ -110,6 +110,10 @@ assert_eq "$(digest_of "$R/app:qa")" "$D1" "qa after the re-promotion"
 assert_eq "$(digest_of "$R/app:qa-stable")" "$D1" "qa-stable after the re-promotion"
 if grep -E '^"PUT /v2/app/manifests/(qa|qa-stable) ' "$T/req-again"; then fail "re-promotion rewrote a tag"; fi
 if grep -E '^"(POST|PUT|PATCH) [^ ]*/blobs/' "$T/req-again"; then fail "re-promotion touched blobs"; fi
+# Nothing moved, so nothing is recorded: a record whose previous digest is its own digest
+# would send a later rollback nowhere.
+if grep -E '^"(PUT|POST|PATCH|DELETE) ' "$T/req-again"; then fail "re-promotion wrote to the registry (a ledger record?)"; fi
+assert_contains "$(cat "$T/again.out")" "unchanged: $D1 -> $R/app:qa" "re-promotion says unchanged"
 grep -q '^blobs: 0 mounted, 0 copied, 0 already there; 0 manifest puts' "$T/again.out" \
 	|| { cat "$T/again.out"; fail "re-promotion reports work done"; }
 pass "promote__repromotion_of_same_digest_writes_no_tag"
