@@ -294,12 +294,6 @@ static void sleep_backoff(const struct http_opts *o, unsigned attempt)
 		;
 }
 
-static int retryable(int rc)
-{
-	/* Integrity, auth and usage errors are final; transport and server trouble is not. */
-	return rc == E_NET || rc == E_TIMEOUT || rc == E_HTTP;
-}
-
 int registry_blob_upload(struct registry *r, const char *repo, const char *digest, uint64_t size,
 			 const struct registry_blob_body *body, struct registry_upload_stats *stats)
 {
@@ -338,7 +332,7 @@ int registry_blob_upload(struct registry *r, const char *repo, const char *diges
 				upload_cancel(r, repo, location);
 		}
 		free(location);
-		if (!rc || !retryable(rc) || attempt >= UPLOAD_ATTEMPTS)
+		if (!rc || !registry_error_retryable(rc) || attempt >= UPLOAD_ATTEMPTS)
 			break;
 		sleep_backoff(&r->hopts, attempt);
 		err_clear();
@@ -426,7 +420,7 @@ int registry_blob_get(struct registry *r, const char *repo, const char *digest,
 		if (!rc && resp.status != 200)
 			rc = resp.status == 404 ? err_set(E_NOTFOUND, "blob not found")
 						: registry_error_from_response(&resp, "GET blob");
-		if (!rc || s.n || !retryable(rc) || attempt >= UPLOAD_ATTEMPTS ||
+		if (!rc || s.n || !registry_error_retryable(rc) || attempt >= UPLOAD_ATTEMPTS ||
 		    (rc == E_HTTP && resp.status && resp.status < 500 && resp.status != 429 &&
 		     resp.status != 408))
 			break;

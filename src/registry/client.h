@@ -127,6 +127,9 @@ int registry_tag_list(struct registry *r, const char *repo, struct strlist *out)
  */
 int registry_request(struct registry *r, const char *repo, const char *actions,
 		     struct http_request *req, const char *path, struct http_response *resp);
+/* Whether an error is worth another attempt: transport and server trouble (E_NET, E_TIMEOUT,
+ * E_HTTP); integrity, auth and usage errors are final. */
+int registry_error_retryable(int rc);
 /* Sets the error from a non-2xx response (registry error JSON -> sentence) and returns it. */
 int registry_error_from_response(const struct http_response *resp, const char *what);
 

@@ -167,11 +167,6 @@ out:
 	return rc;
 }
 
-static int transient(int rc)
-{
-	return rc == E_NET || rc == E_TIMEOUT || rc == E_HTTP;
-}
-
 int registry_blob_copy(struct registry *src, const char *src_repo, struct registry *dst,
 		       const char *dst_repo, const char *digest, uint64_t size,
 		       enum registry_copy_how *how)
@@ -197,7 +192,7 @@ int registry_blob_copy(struct registry *src, const char *src_repo, struct regist
 		rc = size <= REGISTRY_COPY_BUFFERED
 			     ? copy_buffered(src, src_repo, dst, dst_repo, digest, size)
 			     : copy_streamed(src, src_repo, dst, dst_repo, digest, size);
-		if (!rc || !transient(rc) || attempt >= COPY_ATTEMPTS)
+		if (!rc || !registry_error_retryable(rc) || attempt >= COPY_ATTEMPTS)
 			break;
 		err_clear();
 	}

@@ -100,3 +100,8 @@ out:
 	json_decref(root);
 	return rc;
 }
+
+int registry_error_retryable(int rc)
+{
+	return rc == E_NET || rc == E_TIMEOUT || rc == E_HTTP;
+}
