@@ -17,7 +17,8 @@ ROUNDS=${ROUNDS:-5} LAYERS=${LAYERS:-4} LAYER_SIZE=${LAYER_SIZE:-4194304}
 for p in docker-registry skopeo python3; do
 	command -v "$p" >/dev/null || { echo "bench: $p is not installed" >&2; exit 1; }
 done
-T=$(mktemp -d /tmp/convoy-bench.XXXXXX)
+T=$(mktemp -d "${BENCH_DIR:-/tmp}/convoy-bench.XXXXXX")
+chmod 711 "$T" # skopeo may run as nobody (below) and needs to reach its HOME in here
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
@@ -55,11 +56,20 @@ run() {
 		"$CONVOY" promote --to qa --stages "$stages" --insecure-registry "$A" --insecure-registry "$B" >/dev/null 2>"$T/err" \
 			|| { cat "$T/err" >&2; exit 1; }
 	else
-		# A cold blob-info cache per copy (a fresh HOME): skopeo otherwise remembers which
-		# repositories of the target got the blobs in an earlier round and mounts from
-		# there, and an across-registries round would move no bytes at all.
+		# A cold blob-info cache per copy, as on a fresh CI runner: skopeo otherwise
+		# remembers which repositories of the target got the blobs in an earlier round and
+		# mounts from there, and an across-registries round would move no bytes at all.
+		# Its cache is $HOME/.local/share/containers/cache, except for root, whose cache
+		# is /var/lib/containers/cache whatever HOME says: as root, skopeo runs as nobody.
 		mkdir -p "$T/home-$case-$i"
-		HOME="$T/home-$case-$i" "${SK[@]}" "docker://$src:dev" "docker://$dst:qa-$tool-$i" >/dev/null
+		if [ "$(id -u)" = 0 ]; then
+			chmod 777 "$T/home-$case-$i"
+			setpriv --reuid=65534 --regid=65534 --clear-groups \
+				env HOME="$T/home-$case-$i" XDG_RUNTIME_DIR="$T/home-$case-$i" \
+				"${SK[@]}" "docker://$src:dev" "docker://$dst:qa-$tool-$i" >/dev/null
+		else
+			HOME="$T/home-$case-$i" "${SK[@]}" "docker://$src:dev" "docker://$dst:qa-$tool-$i" >/dev/null
+		fi
 	fi
 	t1=$(now)
 	TIME[$case-$tool]=$(( ${TIME[$case-$tool]:-0} + t1 - t0 ))

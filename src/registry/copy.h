@@ -15,7 +15,7 @@
 #include "registry/client.h"
 
 #define REGISTRY_COPY_BUFFERED (512u * 1024)
-#define REGISTRY_COPY_PIPE (4u * 1024 * 1024)
+#define REGISTRY_COPY_PIPE (1024u * 1024)
 
 enum registry_copy_how {
 	REGISTRY_COPY_MOUNTED = 1,
