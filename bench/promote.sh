@@ -3,16 +3,19 @@
 # `skopeo copy docker://... docker://...`, in one run, against two local registries
 # (docker-registry on 127.0.0.1): same repository (dev -> qa), cross repository in one registry
 # (qa -> prod/app, mounts), and across registries (streamed). Every round targets fresh tags and
-# repositories, so neither tool finds the work already done. Prints the mean wall time per
-# promotion, the ratio skopeo/convoy, and the HTTP requests each made (from the registries'
+# repositories, so neither tool finds the work already done. Prints the median and the mean
+# wall time per promotion, the ratio skopeo/convoy of the medians (a registry that stalls on
+# fsync now and then skews a mean), and the HTTP requests each made (from the registries'
 # access logs, so both are counted the same way). Target: >= 5x same- and cross-repository.
-# Usage: bench/promote.sh [path/to/convoy]   env: ROUNDS (5), LAYERS (4), LAYER_SIZE (4 MiB)
+# Usage: bench/promote.sh [path/to/convoy]
+# env: ROUNDS (7), LAYERS (4), LAYER_SIZE (4 MiB), BENCH_DIR (/tmp: where the registries store
+# blobs; /dev/shm takes the disk's fsync time out and leaves the tools' own cost)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 # Default: the static binary the action ships (dist/), else the build tree's.
 DEFAULT=$SRC/dist/convoy-linux-x86_64; [ -x "$DEFAULT" ] || DEFAULT=$SRC/build/convoy
 CONVOY=${1:-${CONVOY:-$DEFAULT}}
-ROUNDS=${ROUNDS:-5} LAYERS=${LAYERS:-4} LAYER_SIZE=${LAYER_SIZE:-4194304}
+ROUNDS=${ROUNDS:-7} LAYERS=${LAYERS:-4} LAYER_SIZE=${LAYER_SIZE:-4194304}
 [ -x "$CONVOY" ] || { echo "no convoy binary at $CONVOY" >&2; exit 1; }
 for p in docker-registry skopeo python3; do
 	command -v "$p" >/dev/null || { echo "bench: $p is not installed" >&2; exit 1; }
@@ -72,19 +75,25 @@ run() {
 		fi
 	fi
 	t1=$(now)
-	TIME[$case-$tool]=$(( ${TIME[$case-$tool]:-0} + t1 - t0 ))
+	TIME[$case-$tool]="${TIME[$case-$tool]:-} $(( t1 - t0 ))"
 	REQ[$case-$tool]=$(( ${REQ[$case-$tool]:-0} + $(reqs) - r0 ))
 }
 for i in $(seq 1 "$ROUNDS"); do
 	for case in same repo reg; do run "$case" convoy "$i"; run "$case" skopeo "$i"; done
 done
-echo "image: $LAYERS layers, $size bytes of blobs; $ROUNDS rounds each; mean per promotion"
-printf '%-34s %12s %12s %8s %14s %14s\n' case convoy skopeo ratio "convoy reqs" "skopeo reqs"
+echo "image: $LAYERS layers, $size bytes of blobs; $ROUNDS rounds each; storage under ${BENCH_DIR:-/tmp}"
+printf '%-34s %18s %18s %8s %14s %14s\n' case "convoy med/mean" "skopeo med/mean" ratio "convoy reqs" "skopeo reqs"
 for case in same repo reg; do
 	case $case in same) name="same repository (dev -> qa)" ;; repo) name="cross repository, one registry" ;;
 		reg) name="across registries" ;; esac
-	c=${TIME[$case-convoy]} s=${TIME[$case-skopeo]}
-	printf '%-34s %10.1fms %10.1fms %7.1fx %14s %14s\n' "$name" \
-		"$(python3 -c "print($c/$ROUNDS/1e6)")" "$(python3 -c "print($s/$ROUNDS/1e6)")" \
-		"$(python3 -c "print($s/$c)")" "$(( ${REQ[$case-convoy]} / ROUNDS ))" "$(( ${REQ[$case-skopeo]} / ROUNDS ))"
+	python3 - "$name" "${TIME[$case-convoy]}" "${TIME[$case-skopeo]}" \
+		"$(( ${REQ[$case-convoy]} / ROUNDS ))" "$(( ${REQ[$case-skopeo]} / ROUNDS ))" <<'PY'
+import statistics, sys
+name, c, s, cr, sr = sys.argv[1:]
+c = [int(x) / 1e6 for x in c.split()]
+s = [int(x) / 1e6 for x in s.split()]
+cm, sm = statistics.median(c), statistics.median(s)
+print("%-34s %7.1f/%6.1fms %7.1f/%6.1fms %7.1fx %14s %14s" % (
+    name, cm, statistics.mean(c), sm, statistics.mean(s), sm / cm, cr, sr))
+PY
 done

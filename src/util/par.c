@@ -63,11 +63,11 @@ int par_run(size_t n, unsigned threads, par_fn fn, void *ctx)
 	pthread_mutex_init(&p.lock, NULL);
 	if (threads > PAR_MAX_THREADS)
 		threads = PAR_MAX_THREADS;
-	for (; nth < threads && nth < n; nth++)
+	/* The caller is one of the workers: one thread fewer to start per call. */
+	for (; nth + 1 < threads && nth + 1 < n; nth++)
 		if (pthread_create(&th[nth], NULL, par_worker, &p))
 			break;
-	if (!nth) /* no thread at all: run here */
-		par_worker(&p);
+	par_worker(&p);
 	for (size_t i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	for (size_t i = 0; i < n && !rc; i++)
