@@ -1,16 +1,30 @@
-/* rand: OpenSSL's CSPRNG behind a tiny API. */
+/*
+ * rand: the kernel's CSPRNG (getrandom(2)) behind a tiny API. Not OpenSSL's: its generator
+ * costs a library initialisation at start-up that a command without TLS never needs.
+ */
 #include "util/rand.h"
 
-#include <openssl/rand.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/random.h>
 
 #include "util/err.h"
 
 int rand_bytes(void *out, size_t n)
 {
-	if (n > INT32_MAX || RAND_bytes(out, (int)n) != 1)
-		return err_set(E_INTERNAL, "no random bytes available");
+	unsigned char *p = out;
+
+	while (n) {
+		ssize_t k = getrandom(p, n, 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return err_set(E_INTERNAL, "no random bytes available");
+		p += k;
+		n -= (size_t)k;
+	}
 	return 0;
 }
 
