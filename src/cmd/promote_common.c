@@ -65,6 +65,15 @@ static const char *short_digest(const char *d, char *out, size_t n)
 	return out;
 }
 
+/* Whether a tag of t was read back at another digest than the promoted one. */
+static int target_moved(const struct promote_result *res, const struct promote_target *t)
+{
+	for (size_t k = 0; k < t->after.len; k++)
+		if (strcmp(t->after.items[k], res->digest))
+			return 1;
+	return 0;
+}
+
 int promote_cli_report(struct rt *rt, const struct promote_result *res, const char *run_url,
 		       const char *title)
 {
@@ -86,9 +95,16 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 	for (size_t i = 0; i < res->ntargets; i++) {
 		const struct promote_target *t = &res->targets[i];
 
-		for (size_t k = 0; k < t->tags.len; k++)
-			rt_info(rt, "%s %s -> %s:%s (was %s)", verb, res->digest, t->repository,
-				t->tags.items[k], t->before.items[k][0] ? t->before.items[k] : "unset");
+		for (size_t k = 0; k < t->tags.len; k++) {
+			const char *now = k < t->after.len ? t->after.items[k] : NULL;
+
+			rt_info(rt, "%s %s -> %s:%s (was %s)%s%s%s", verb, res->digest,
+				t->repository, t->tags.items[k],
+				t->before.items[k][0] ? t->before.items[k] : "unset",
+				now && strcmp(now, res->digest) ? "; now at " : "",
+				now && strcmp(now, res->digest) ? (now[0] ? now : "(deleted)") : "",
+				now && strcmp(now, res->digest) ? " (moved by a concurrent run)" : "");
+		}
 	}
 	for (size_t i = 0; i < res->skipped_tags.len; i++)
 		wf_notice(rt, NULL, "tag '%s' not written: give --version to render it",
@@ -127,10 +143,13 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 			rc = summary_add(rt, " | ");
 		if (!rc)
 			rc = summary_add_cell(rt, joined ? joined : "");
+		/* After: what the tags were read back at (a concurrent run may have moved one). */
 		if (!rc)
-			rc = summary_add(rt, " | `%s` | `%s` | ",
+			rc = summary_add(rt, " | `%s` | `%s`%s | ",
 					 short_digest(t->before.items[0], s1, sizeof(s1)),
-					 short_digest(res->digest, s2, sizeof(s2)));
+					 short_digest(t->after.len ? t->after.items[0] : res->digest,
+						      s2, sizeof(s2)),
+					 target_moved(res, t) ? " ⚠️ moved" : "");
 		if (!rc && run_url)
 			rc = summary_add(rt, "[run](%s)", run_url);
 		if (!rc)
@@ -139,6 +158,20 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 	}
 	if (!rc)
 		rc = summary_add(rt, "\nDigest: `%s`\n\n", res->digest);
+	if (!rc && res->moved.len) {
+		rc = summary_add(rt, "**Moved by a concurrent run after this promotion wrote "
+				     "them** (the promotion is recorded; check which run should win):\n\n");
+		for (size_t i = 0; i < res->moved.len && !rc; i++) {
+			wf_warning(rt, "tag moved concurrently", "%s", res->moved.items[i]);
+			rc = summary_add(rt, "- ");
+			if (!rc)
+				rc = summary_add_cell(rt, res->moved.items[i]);
+			if (!rc)
+				rc = summary_add(rt, "\n");
+		}
+		if (!rc)
+			rc = summary_add(rt, "\n");
+	}
 out:
 	buf_free(&tags);
 	buf_free(&image);

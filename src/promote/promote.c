@@ -717,10 +717,16 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	res->ledger_api = r.rec.api;
 	if ((rc = collect(&r, 0)))
 		goto out;
-	if (res->moved.len)
-		rc = err_set(E_CONFLICT, "a concurrent run moved %s after this promotion wrote it "
-					 "(the promotion of %s is recorded)", res->moved.items[0],
+	if (res->moved.len) {
+		char *all = strlist_join_dup(&res->moved, "; ");
+
+		rc = err_set(E_CONFLICT, "a concurrent run moved %zu tag%s after this promotion "
+					 "wrote %s: %s (the promotion of %s is recorded)",
+			     res->moved.len, res->moved.len > 1 ? "s" : "",
+			     res->moved.len > 1 ? "them" : "it", all ? all : res->moved.items[0],
 			     res->digest);
+		free(all);
+	}
 out:
 	free(rd.more);
 	registry_manifest_free(&r.m);

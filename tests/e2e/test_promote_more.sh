@@ -186,7 +186,16 @@ PY2
 assert_eq "$rc" 1 "exit code when a concurrent run moved the tag"
 out=$(cat "$T/race.out")
 grep -q '^::error::' "$T/race.out" || { cat "$T/race.out"; fail "concurrent move without ::error::"; }
-assert_contains "$out" "a concurrent run moved $P/race/app:qa now at $DO" "error names the tag and where it is now"
+assert_contains "$out" "a concurrent run moved 1 tag after this promotion wrote it: $P/race/app:qa now at $DO" \
+	"error names the tag and where it is now"
+assert_contains "$out" "-> $P/race/app:qa (was unset); now at $DO (moved by a concurrent run)" \
+	"the log line of the tag says where it is now"
+grep -q "^::warning title=tag moved concurrently::$P/race/app:qa now at $DO" "$T/race.out" ||
+	{ cat "$T/race.out"; fail "no warning annotation for the moved tag"; }
+sum=$(cat "$T/gh/summary")
+assert_contains "$sum" "Moved by a concurrent run" "the job summary says a tag was moved"
+assert_contains "$sum" "$P/race/app:qa now at $DO" "the job summary names the moved tag"
+assert_contains "$sum" "\`${DO:0:19}\` ⚠️ moved" "the summary's digest after is the read-back one"
 assert_contains "$out" "the promotion of $D3 is recorded" "error says the promotion is recorded"
 assert_eq "$(digest_of "$R/race/app:qa")" "$DO" "qa is where the concurrent run left it"
 # Recorded: the ledger (referrers tag schema on this registry) holds a record of this promotion,
