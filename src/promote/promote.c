@@ -6,7 +6,8 @@
  *      | HEAD the empty blob and probe the referrers API in the ledger repository
  *   B  (other repositories only) every blob of every target: mount or stream (image_copy)
  *   C  PUT every target tag (restored on failure) | stage the record | read the ledger index
- *   D  HEAD every tag back | publish the record
+ *   D  HEAD every tag back | publish the record (PUT the index, HEAD it back: a concurrent
+ *      promotion of the same digest must not drop this record)
  * so a same-repository promotion costs four round trips whatever the number of tags.
  */
 #include "promote/promote.h"

@@ -62,11 +62,37 @@ int promote_record_read_index(struct promote_record *w, const char *subject_dige
 		  : 0;
 }
 
+/* Whether the index lists the record (by its digest). */
+static int index_lists(const json_t *index, const char *digest)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, m)
+	{
+		const char *d = json_string_value(json_object_get(m, "digest"));
+
+		if (d && !strcmp(d, digest))
+			return 1;
+	}
+	return 0;
+}
+
+#define PUBLISH_TRIES 5
+
+/*
+ * The tag schema index is read, appended to and put back: two promotions of one digest into
+ * one repository at the same time could each put their own version, and the later PUT would
+ * drop the other's record. So after the PUT the tag is read back (HEAD): at the digest of
+ * what was put, the record is in; at another, the index is read again and, unless the other
+ * writer kept the record, the record is appended to it and put again.
+ */
 int promote_record_publish(struct promote_record *w, const char *subject_digest)
 {
 	struct buf tag = BUF_INIT;
 	json_t *m = NULL, *desc = NULL;
-	char *s = NULL;
+	char *s = NULL, *now = NULL;
+	char put_digest[REGISTRY_DIGEST_LEN + 1];
 	int rc = 0;
 
 	if (w->api)
@@ -78,17 +104,50 @@ int promote_record_publish(struct promote_record *w, const char *subject_digest)
 	desc = json_pack("{s:s, s:s, s:I, s:s, s:O}", "mediaType", OCI_MANIFEST_MEDIA_TYPE,
 			 "digest", w->digest, "size", (json_int_t)w->manifest.len, "artifactType",
 			 LEDGER_ARTIFACT_TYPE, "annotations", json_object_get(m, "annotations"));
-	if (!desc || json_array_append_new(json_object_get(w->index, "manifests"), desc) ||
-	    !(s = json_dumps(w->index, JSON_COMPACT))) {
+	if (!desc) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!(rc = registry_referrers_tag_name(&tag, subject_digest)))
-		rc = registry_manifest_put(w->reg, w->path, buf_cstr(&tag), OCI_INDEX_MEDIA_TYPE, s,
-					   strlen(s), NULL);
+	if ((rc = registry_referrers_tag_name(&tag, subject_digest)))
+		goto out;
+	for (int attempt = 1;; attempt++) {
+		if (index_lists(w->index, w->digest))
+			break; /* another writer's index kept the record */
+		free(s);
+		if (json_array_append(json_object_get(w->index, "manifests"), desc) ||
+		    !(s = json_dumps(w->index, JSON_COMPACT))) {
+			rc = err_set(E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = registry_digest_buf(s, strlen(s), put_digest)) ||
+		    (rc = registry_manifest_put(w->reg, w->path, buf_cstr(&tag),
+						OCI_INDEX_MEDIA_TYPE, s, strlen(s), NULL)))
+			goto out;
+		free(now);
+		now = NULL;
+		rc = registry_manifest_head(w->reg, w->path, buf_cstr(&tag), &now, NULL);
+		if (rc == E_NOTFOUND)
+			err_clear();
+		else if (rc)
+			goto out;
+		rc = 0;
+		if (now && !strcmp(now, put_digest))
+			break;
+		if (attempt == PUBLISH_TRIES) {
+			rc = err_set(E_CONFLICT, "the ledger index %s kept changing under concurrent "
+						 "promotions (%d tries); this promotion's record %s "
+						 "may be missing from it", buf_cstr(&tag),
+				     PUBLISH_TRIES, w->digest);
+			goto out;
+		}
+		if ((rc = promote_record_read_index(w, subject_digest)))
+			goto out;
+	}
 out:
 	json_decref(m);
+	json_decref(desc);
 	free(s);
+	free(now);
 	buf_free(&tag);
 	return rc ? err_wrap(rc, "recording the promotion in %s/%s", registry_host(w->reg),
 			     w->path)

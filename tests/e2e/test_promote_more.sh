@@ -216,3 +216,42 @@ if raw("@" + recs[0]["digest"]).get("subject", {}).get("digest") != digest:
     sys.exit("ledger record manifest does not have the promoted digest as subject")
 PY2
 pass "promote__concurrent_tag_move_detected_by_read_back"
+
+# Two promotions of one digest into one repository at the same time both read the ledger's
+# tag schema index, append their record and put it back: the later PUT would drop the other's
+# record. Here the proxy plays the other writer: right after convoy's index PUT it puts back
+# the index as it was before (without convoy's record). convoy reads the tag back, sees
+# another index, reads it again, appends its record and puts it once more.
+mkimage "$T/img5" --seed 45 --layers 1
+skopeo copy -q --dest-tls-verify=false "oci:$T/img5" "docker://$R/lost/app:dev"
+D5=$(digest_of "$R/lost/app:dev")
+LS="dev=$P/lost/app:dev; qa=$P/lost/app:qa; prod=$P/lost/app:prod"
+echo '[]' >"$T/rules.json"
+"$CONVOY" promote --stages "$LS" --insecure-registry "$P" --to qa >"$T/lost1.out" 2>&1 ||
+	{ cat "$T/lost1.out"; fail "promotion to qa"; }
+X1=$(digest_of "$R/lost/app:sha256-${D5#sha256:}")
+# (the proxy counts rules by position: the race's rule, spent, stays first)
+printf '[{"method":"NONE","path":"^$"},{"method":"PUT","path":"^/v2/lost/app/manifests/sha256-%s$","action":"then_put","ref":"%s"}]' \
+	"${D5#sha256:}" "$X1" >"$T/rules.json"
+: >"$T/proxy.log"
+"$CONVOY" promote --stages "$LS" --insecure-registry "$P" --to prod >"$T/lost2.out" 2>&1 ||
+	{ cat "$T/lost2.out"; fail "promotion to prod while another writer reverts the ledger index"; }
+echo '[]' >"$T/rules.json"
+n=$(grep -E "^PUT /v2/lost/app/manifests/sha256-${D5#sha256:} [0-9]+ 201 " "$T/proxy.log" | grep -vc put_over || true)
+assert_eq "$n" 2 "convoy put the ledger index again after the other writer dropped its record"
+grep -q "put_over" "$T/proxy.log" || { cat "$T/proxy.log"; fail "the proxy did not revert the index"; }
+python3 - "$R" lost/app "$D5" <<'PY2' || fail "a ledger record was lost"
+import sys, json, subprocess
+reg, repo, digest = sys.argv[1:]
+out = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
+                      "docker://%s/%s:sha256-%s" % (reg, repo, digest.split(":")[1])],
+                     check=True, capture_output=True).stdout
+recs = [m for m in json.loads(out).get("manifests", [])
+        if m.get("artifactType") == "application/vnd.convoy.promotion.v1+json"]
+got = sorted(m["annotations"]["dev.convoy.promotion.to"] for m in recs)
+if got != ["prod", "qa"]: sys.exit("want the records of qa and prod, got %s" % got)
+PY2
+"$CONVOY" history --stages "$LS" --insecure-registry "$R" --stage prod >"$T/lost-hist" 2>&1 ||
+	{ cat "$T/lost-hist"; fail "history of prod"; }
+assert_contains "$(cat "$T/lost-hist")" "$D5" "history of prod shows the promotion"
+pass "promote__ledger_index_lost_update_repaired"
