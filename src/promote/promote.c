@@ -226,9 +226,20 @@ static int job_referrers_probe(struct run *r, size_t arg)
 	return 0;
 }
 
+/*
+ * Whether the ledger's empty blob can be mounted from the source (another repository of the
+ * same registry): then no HEAD in round A, and round B mounts it, or uploads it through the
+ * session the refused mount opened.
+ */
+static int empty_mountable(const struct run *r)
+{
+	return r->rec.reg && r->rec.reg == r->src && strcmp(r->rec.path, r->src_path);
+}
+
 static int job_empty_upload(struct run *r, size_t arg)
 {
-	int rc = registry_blob_upload_buf(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, "{}", 2);
+	int rc = registry_blob_upload_buf_from(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, "{}", 2,
+					       empty_mountable(r) ? r->src_path : NULL, NULL);
 
 	(void)arg;
 	r->rec.have_empty = !rc;
@@ -645,7 +656,8 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		if (!r.t[i].is_source && (rc = round_add(&rd, job_has_digest, i)))
 			goto out;
 	if (early && !o->dry_run &&
-	    ((rc = round_add(&rd, job_empty_head, 0)) || (rc = round_add(&rd, job_referrers_probe, 0))))
+	    ((!empty_mountable(&r) && (rc = round_add(&rd, job_empty_head, 0))) ||
+	     (rc = round_add(&rd, job_referrers_probe, 0))))
 		goto out;
 	if ((rc = round_run(&rd)))
 		goto out;
@@ -655,7 +667,8 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	}
 	if (!early) { /* tags that name the digest: rendered now, read in a round of their own */
 		if ((rc = plan_targets(&r, res->digest, &rd)) ||
-		    (!o->dry_run && ((rc = round_add(&rd, job_empty_head, 0)) ||
+		    (!o->dry_run && ((!empty_mountable(&r) &&
+				      (rc = round_add(&rd, job_empty_head, 0))) ||
 				     (rc = round_add(&rd, job_referrers_probe, 0)))) ||
 		    (rc = round_run(&rd)))
 			goto out;

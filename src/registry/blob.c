@@ -297,11 +297,22 @@ static void sleep_backoff(const struct http_opts *o, unsigned attempt)
 int registry_blob_upload(struct registry *r, const char *repo, const char *digest, uint64_t size,
 			 const struct registry_blob_body *body, struct registry_upload_stats *stats)
 {
+	return registry_blob_upload_from(r, repo, digest, size, body, NULL, stats, NULL);
+}
+
+int registry_blob_upload_from(struct registry *r, const char *repo, const char *digest,
+			      uint64_t size, const struct registry_blob_body *body,
+			      const char *from_repo, struct registry_upload_stats *stats,
+			      int *was_mounted)
+{
 	struct registry_upload_stats local = { 0 };
 	struct registry_upload_stats *st = stats ? stats : &local;
 	struct buf scope = BUF_INIT;
 	int rc = 0, chunked = r->opts.chunk_size != 0;
 	unsigned attempt = 0;
+
+	if (was_mounted)
+		*was_mounted = 0;
 
 	if ((rc = registry_scope(&scope, repo, "pull,push", NULL)))
 		return rc;
@@ -311,8 +322,13 @@ int registry_blob_upload(struct registry *r, const char *repo, const char *diges
 		long status = 0;
 
 		attempt++;
-		rc = upload_start(r, repo, digest, NULL, &location, &mounted);
+		rc = upload_start(r, repo, digest, from_repo, &location, &mounted);
 		st->requests++;
+		if (!rc && mounted) {
+			if (was_mounted)
+				*was_mounted = 1;
+			break;
+		}
 		if (!rc) {
 			if (chunked)
 				rc = put_chunked(r, buf_cstr(&scope), location, digest, size, body, st);
@@ -373,6 +389,16 @@ int registry_blob_upload_buf(struct registry *r, const char *repo, const char *d
 	struct registry_blob_body b = { mem_read, mem_rewind, &m };
 
 	return registry_blob_upload(r, repo, digest, len, &b, NULL);
+}
+
+int registry_blob_upload_buf_from(struct registry *r, const char *repo, const char *digest,
+				  const void *data, size_t len, const char *from_repo,
+				  int *was_mounted)
+{
+	struct membody m = { data, len, 0 };
+	struct registry_blob_body b = { mem_read, mem_rewind, &m };
+
+	return registry_blob_upload_from(r, repo, digest, len, &b, from_repo, NULL, was_mounted);
 }
 
 struct getsink {

@@ -109,9 +109,19 @@ struct registry_upload_stats {
  * or a chunk size was configured. stats may be NULL. */
 int registry_blob_upload(struct registry *r, const char *repo, const char *digest, uint64_t size,
 			 const struct registry_blob_body *body, struct registry_upload_stats *stats);
+/* Mount from from_repo (same registry) when it has the blob, else upload: the POST that asks
+ * for the mount opens the upload session when the registry refuses it (202), so a refused
+ * mount costs no extra request. *was_mounted (may be NULL) = 1 when mounted. */
+int registry_blob_upload_from(struct registry *r, const char *repo, const char *digest,
+			      uint64_t size, const struct registry_blob_body *body,
+			      const char *from_repo, struct registry_upload_stats *stats,
+			      int *was_mounted);
 /* Uploads a small in-memory blob (configs). */
 int registry_blob_upload_buf(struct registry *r, const char *repo, const char *digest,
 			     const void *data, size_t len);
+int registry_blob_upload_buf_from(struct registry *r, const char *repo, const char *digest,
+				  const void *data, size_t len, const char *from_repo,
+				  int *was_mounted);
 /* GET a blob streamed to write (follows redirects to blob storage without credentials);
  * verifies size (when expected_size != 0) and digest at the end: E_INTEGRITY on mismatch. */
 int registry_blob_get(struct registry *r, const char *repo, const char *digest,

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # promote, more cases against one real registry: a stage with several tags (every tag moves, all
-# listed in the `tags` output), qa -> prod across repositories of one registry (every image blob
-# mounted from the source repository, per the registry's request log; only the ledger's empty
-# blob uploaded), a re-promotion of the same digest (no tag written, no bytes), --dry-run (GET
-# and HEAD only, tags and ledger unchanged, outputs written) and a concurrent tag move between
-# convoy's tag PUT and its read-back (tests/e2e/tools/faultproxy.py, action then_put).
+# listed in the `tags` output), qa -> prod across repositories of one registry (every blob,
+# the ledger's empty blob included, mounted from the source repository, per the registry's
+# request log: no byte uploaded), a re-promotion of the same digest (no tag written, no bytes),
+# --dry-run (GET and HEAD only, tags and ledger unchanged, outputs written), a concurrent tag
+# move between convoy's tag PUT and its read-back, and a concurrent writer of the ledger index
+# (tests/e2e/tools/faultproxy.py, action then_put).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_registry.sh"
 start_registry A
@@ -48,7 +49,8 @@ assert_eq "$(digest_of "$R/app:qa")" "$D1" "first tag of qa in the registry"
 assert_eq "$(digest_of "$R/app:qa-stable")" "$D1" "second tag of qa in the registry"
 pass "promote__multi_tag_stage_moves_every_tag"
 
-# qa -> prod, another repository of the same registry: every image blob mounted from app.
+# qa -> prod, another repository of the same registry: every blob mounted from app, the
+# ledger's empty blob included.
 actions_env
 before=$(wc -l <"$A_LOG")
 C promote --to prod >"$T/prod.out" 2>&1 || { cat "$T/prod.out"; fail "promote --to prod"; }
@@ -90,12 +92,32 @@ for meth, path, st in parsed:
         uploads.append("sha256:" + q.group(1) if q else path)
 for d in sorted(image):
     if mounts.get(d) != 201: sys.exit("image blob %s: mount answered %s, want 201" % (d, mounts.get(d)))
-bad = [u for u in uploads if u != empty]
-if bad: sys.exit("blob bytes uploaded besides the ledger's empty blob: %s" % bad)
-if plain_posts != len(uploads): sys.exit("%d uploads started for %d blob PUTs" % (plain_posts, len(uploads)))
+# The ledger's empty blob too: app has it (qa's record), so it is mounted, not uploaded, and
+# not looked for first.
+if uploads or plain_posts: sys.exit("blob bytes uploaded: %s (%d plain POSTs)" % (uploads, plain_posts))
+if mounts.get(empty) != 201: sys.exit("the ledger's empty blob: mount answered %s, want 201" % mounts.get(empty))
+if [p for meth, p, _ in parsed if meth == "HEAD" and p.endswith("/blobs/" + empty)]:
+    sys.exit("HEAD of the empty blob before mounting it")
 if mounted != len(image): sys.exit("log says %d mounted, the image has %d blobs" % (mounted, len(image)))
 PY
 pass "promote__cross_repository_mounts_every_blob"
+
+# A source repository without the ledger's empty blob (nothing was ever promoted into it): the
+# mount of the empty blob is refused (202) and the 2 bytes go up through the session that
+# refusal opened: one POST, one PUT, no HEAD.
+skopeo copy -q --dest-tls-verify=false "oci:$T/img2" "docker://$R/fresh/src:dev"
+before=$(wc -l <"$A_LOG")
+"$CONVOY" promote --stages "dev=$R/fresh/src:dev; qa=$R/fresh/dst:qa" --insecure-registry "$R" \
+	--to qa >"$T/fresh.out" 2>&1 || { cat "$T/fresh.out"; fail "promotion from a repository without the empty blob"; }
+requests_since "$before" >"$T/req-fresh"
+e=${EMPTY#sha256:}
+n_post=$(grep -cE "\"POST /v2/fresh/dst/blobs/uploads/\\?mount=sha256(%3A|:)$e&from=fresh(%2F|/)src HTTP/1.1\" 202" "$T/req-fresh" || true)
+n_put=$(grep -cE "\"PUT /v2/fresh/dst/blobs/uploads/[^ ]*digest=sha256(%3A|:)$e[^ ]* HTTP/1.1\" 201" "$T/req-fresh" || true)
+n_head=$(grep -c "HEAD /v2/fresh/dst/blobs/$EMPTY" "$T/req-fresh" || true)
+n_plain=$(grep -cE '"POST /v2/fresh/dst/blobs/uploads/ HTTP' "$T/req-fresh" || true)
+[ "$n_post/$n_put/$n_head/$n_plain" = "1/1/0/0" ] ||
+	{ cat "$T/req-fresh"; fail "empty blob: want 1 refused mount, 1 PUT, no HEAD, no plain POST; got $n_post/$n_put/$n_head/$n_plain"; }
+pass "promote__empty_blob_uploaded_through_refused_mount"
 
 # qa again with the digest it already has: success, no tag written, no blob touched.
 actions_env
