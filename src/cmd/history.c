@@ -1,9 +1,13 @@
-/* history: the promotions recorded for a stage, newest first (convoy history --stage prod). */
+/*
+ * history: the promotions recorded for a stage, newest first (convoy history --stage prod),
+ * with a warning when the stage's tag is at a digest no promotion recorded there.
+ */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
 #include "cmd/cmd.h"
@@ -23,6 +27,14 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+static int has_promotion(const struct ledger_records *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (!ledger_record_is_deploy(&l->items[i]))
+			return 1;
+	return 0;
+}
+
 int cmd_history(struct rt *rt, int argc, char **argv)
 {
 	struct ledger_records l = { 0 };
@@ -33,6 +45,7 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	char *current = NULL, *js = NULL;
 	json_t *arr = NULL;
 	const char *stage;
+	int untracked = 0;
 	int rc = inputs_parse(rt, cmd_history_inputs, argc, argv, &in);
 
 	if (rc || (rc = inputs_get_uint(&in, "limit", 1, 1000, &limit)))
@@ -40,7 +53,7 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	stage = inputs_get(&in, "stage");
 	if ((rc = promote_cli_setup(rt, &in, &p, &r)))
 		goto out;
-	if ((rc = promote_history(r, &p, stage, (size_t)limit, 1, &l, &current)))
+	if ((rc = promote_history(r, &p, stage, (size_t)limit, 1, &l, &current, &untracked)))
 		goto out;
 	promote_cli_stats(rt, r);
 	if (!(arr = json_array())) {
@@ -49,10 +62,24 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	}
 	if (rt->format == RT_TEXT)
 		fprintf(rt->out, "stage %s: now %s\n", stage, current ? current : "(no image)");
-	rc = summary_add(rt, "### History of %s\n\nNow: `%s`\n\n"
-			     "| Time | Kind | From (deploy: target) | Digest | Previous (deploy: status) | Actor | Run |\n"
-			     "| --- | --- | --- | --- | --- | --- | --- |\n",
-			 stage, current ? current : "(no image)");
+	/* Without any promotion the stage is not one convoy promotes into (the first stage,
+	 * pushed to): nothing to warn about. */
+	if (untracked && !has_promotion(&l))
+		untracked = 0;
+	if (untracked)
+		wf_warning(rt, NULL, "%s's tag points at %s, which no convoy promotion recorded "
+				     "(moved outside convoy?); the records below are the ledger's",
+			   stage, current);
+	rc = summary_add(rt, "### History of %s\n\nNow: `%s`\n\n", stage,
+			 current ? current : "(no image)");
+	if (!rc && untracked)
+		rc = summary_add(rt, "> ⚠️ No convoy promotion recorded this digest in %s (the tag "
+				     "was moved outside convoy?). The records below are the "
+				     "ledger's; `convoy rollback` goes back to the newest of them.\n\n",
+				 stage);
+	if (!rc)
+		rc = summary_add(rt, "| Time | Kind | From (deploy: target) | Digest | Previous (deploy: status) | Actor | Run |\n"
+				     "| --- | --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < l.len && !rc; i++) {
 		const struct ledger_record *e = &l.items[i];
 		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "

@@ -1,10 +1,13 @@
 /*
  * rollback: promotes a stage's previous digest (per the ledger) back into it, as a recorded
- * promotion of kind "rollback" (convoy rollback --stage prod).
+ * promotion of kind "rollback" (convoy rollback --stage prod). When the stage's tag was moved
+ * outside convoy, the rollback goes to the digest convoy last promoted there, and says so.
  */
 #include <stdlib.h>
 
+#include "actions/command.h"
 #include "actions/context.h"
+#include "actions/summary.h"
 #include "cmd/cmd.h"
 #include "cmd/promote_common.h"
 #include "util/err.h"
@@ -16,6 +19,22 @@ const struct input_def cmd_rollback_inputs[] = {
 	PROMOTE_COMMON_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
+
+/* The rollback went to the newest recorded digest: the tag was at one convoy did not put. */
+static int report_untracked(struct rt *rt, const struct promote_result *res)
+{
+	const char *was = res->previous_digest ? res->previous_digest : "(unset)";
+
+	wf_warning(rt, NULL, "rollback: %s's tag was at %s, which no convoy promotion recorded "
+			     "(moved outside convoy?); %s %s, the image convoy last promoted to %s",
+		   res->to, was, res->dry_run ? "would go back to" : "went back to", res->digest,
+		   res->to);
+	return summary_add(rt, "> ⚠️ %s's tag was at `%s`, which no convoy promotion recorded "
+			       "(moved outside convoy?): the rollback %s `%s`, the image convoy "
+			       "last promoted there.\n\n",
+			   res->to, was, res->dry_run ? "would go back to" : "went back to",
+			   res->digest);
+}
 
 int cmd_rollback(struct rt *rt, int argc, char **argv)
 {
@@ -42,6 +61,8 @@ int cmd_rollback(struct rt *rt, int argc, char **argv)
 	rc = promote_run(r, &o, &res);
 	if (!rc)
 		rc = promote_cli_report(rt, &res, run_url, "Rollback");
+	if (!rc && res.rollback_untracked)
+		rc = report_untracked(rt, &res);
 	promote_cli_stats(rt, r);
 out:
 	promote_result_free(&res);

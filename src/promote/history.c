@@ -1,5 +1,9 @@
-/* promote/history: reading the ledger, and a stage's history walked through it. See
- * promote.h and store.h. */
+/*
+ * promote/history: reading the ledger, and a stage's history: walked from the stage's tag back
+ * through previous digests (one ledger read per record), and, where that chain breaks (a tag
+ * moved outside convoy), continued from a listing of the repository's referrers tags. See
+ * promote.h and store.h.
+ */
 #include "promote/promote.h"
 
 #include <stdlib.h>
@@ -9,6 +13,10 @@
 #include "registry/reference.h"
 #include "registry/referrers.h"
 #include "util/err.h"
+#include "util/par.h"
+
+/* Ledger indexes read at once when the walk falls back to listing them (as promote/). */
+#define HISTORY_THREADS 8
 
 int promote_repo_open(struct registry_sessions *rs, const char *repository,
 		      struct registry **reg, char **path)
@@ -74,11 +82,152 @@ static char *xstrdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* Whether tag is a referrers tag schema name: "sha256-" and 64 lowercase hex digits. */
+static int is_referrers_tag(const char *tag)
+{
+	size_t i;
+
+	if (strncmp(tag, "sha256-", 7))
+		return 0;
+	for (i = 7; tag[i]; i++)
+		if (!((tag[i] >= '0' && tag[i] <= '9') || (tag[i] >= 'a' && tag[i] <= 'f')))
+			return 0;
+	return i == 7 + 64;
+}
+
+struct ledger_scan {
+	struct registry *reg;
+	const char *path;
+	struct strlist digests;       /* "sha256:<hex>", one per referrers tag */
+	struct ledger_records *found; /* per digest */
+};
+
+static int scan_one(void *ctx, size_t i)
+{
+	struct ledger_scan *s = ctx;
+	const char *digest = s->digests.items[i];
+	json_t *index = NULL;
+	int rc = registry_referrers_tag_get(s->reg, s->path, digest, &index);
+
+	if (rc == E_INTEGRITY) { /* a tag of that form that is no index: not a ledger */
+		err_clear();
+		return 0;
+	}
+	if (!rc)
+		rc = promote_ledger_from_index(index, digest, &s->found[i]);
+	json_decref(index);
+	return rc ? err_wrap(rc, "reading the ledger of %s/%s@%s", registry_host(s->reg), s->path,
+			     digest)
+		  : 0;
+}
+
+/*
+ * Every convoy record in reg/path found through the referrers tag schema (into all): the
+ * repository's tags are listed and every "sha256-<hex>" index is read, 8 at a time. What
+ * history falls back to when the walk through previous digests breaks (a tag moved outside
+ * convoy leaves a digest with no record). Records written through the referrers API have no
+ * tag and are not found this way.
+ */
+static int ledger_scan(struct registry *reg, const char *path, struct ledger_records *all)
+{
+	struct ledger_scan s = { reg, path, STRLIST_INIT, NULL };
+	struct strlist tags = STRLIST_INIT;
+	int rc;
+
+	if ((rc = registry_tag_list(reg, path, &tags))) {
+		err_wrap(rc, "listing the tags that hold the ledger");
+		goto out;
+	}
+	for (size_t i = 0; i < tags.len && !rc; i++) {
+		char d[7 + 64 + 1];
+
+		if (!is_referrers_tag(tags.items[i]))
+			continue;
+		memcpy(d, "sha256:", 7);
+		memcpy(d + 7, tags.items[i] + 7, 64 + 1);
+		rc = strlist_add(&s.digests, d);
+	}
+	if (rc || !s.digests.len)
+		goto out;
+	if (!(s.found = calloc(s.digests.len, sizeof(*s.found)))) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = par_run(s.digests.len, HISTORY_THREADS, scan_one, &s)))
+		goto out;
+	for (size_t i = 0; i < s.digests.len && !rc; i++)
+		for (size_t k = 0; k < s.found[i].len && !rc; k++)
+			rc = ledger_records_add(all, &s.found[i].items[k]);
+out:
+	for (size_t i = 0; s.found && i < s.digests.len; i++)
+		ledger_records_free(&s.found[i]);
+	free(s.found);
+	strlist_clear(&s.digests);
+	strlist_clear(&tags);
+	return rc;
+}
+
+/* Whether l has r already (the same record read twice: one subject, time and stage). */
+static int records_have(const struct ledger_records *l, const struct ledger_record *r)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		const struct ledger_record *c = &l->items[i];
+
+		if (!strcmp(c->time, r->time) && !strcmp(c->digest, r->digest) &&
+		    !strcmp(c->to, r->to) && !strcmp(c->kind ? c->kind : "", r->kind ? r->kind : ""))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Continues a broken walk from the ledger itself: the promotions to stage in all older than
+ * `before` (NULL: any), newest first, appended to out up to limit.
+ */
+static int add_older(struct ledger_records *out, struct ledger_records *all, const char *stage,
+		     const char *before, size_t limit)
+{
+	int rc = 0;
+
+	ledger_records_sort(all);
+	for (size_t i = 0; i < all->len && out->len < limit && !rc; i++) {
+		const struct ledger_record *c = &all->items[i];
+		struct ledger_record copy;
+
+		if (strcmp(c->to, stage) || ledger_record_is_deploy(c) ||
+		    (before && strcmp(c->time, before) >= 0) || records_have(out, c))
+			continue;
+		if (!(rc = ledger_record_copy(&copy, c)))
+			rc = ledger_records_add(out, &copy);
+	}
+	return rc;
+}
+
+/* The deploy records in stage (from l) of the digests in `digests`, unless out has them. */
+static int add_deploys(struct ledger_records *out, const struct ledger_records *l,
+		       const char *stage, const struct strlist *digests)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < l->len && !rc; i++) {
+		const struct ledger_record *c = &l->items[i];
+		struct ledger_record copy;
+
+		if (!ledger_record_is_deploy(c) || strcmp(c->to, stage) ||
+		    !strlist_contains(digests, c->digest) || records_have(out, c))
+			continue;
+		if (!(rc = ledger_record_copy(&copy, c)))
+			rc = ledger_records_add(out, &copy);
+	}
+	return rc;
+}
+
 int promote_history(struct registry_sessions *rs, const struct pipeline *p, const char *stage,
-		    size_t limit, int with_deploys, struct ledger_records *out, char **current)
+		    size_t limit, int with_deploys, struct ledger_records *out, char **current,
+		    int *untracked)
 {
 	const struct pipeline_stage *s = pipeline_stage_find(p, stage, NULL);
-	struct ledger_records seen = { 0 };
+	struct ledger_records seen = { 0 }, all = { 0 };
 	struct strlist fetched = STRLIST_INIT;
 	struct registry *reg = NULL;
 	char *path = NULL, *d = NULL, *before = NULL;
@@ -87,6 +236,8 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 
 	memset(out, 0, sizeof(*out));
 	*current = NULL;
+	if (untracked)
+		*untracked = 0;
 	if (!s)
 		return err_set(E_USAGE, "input 'stage': no stage '%s' in the pipeline", stage);
 	if (!(tag = promote_stage_pointer_tag(&s->repos[0])))
@@ -124,8 +275,11 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 			if (!rec || strcmp(c->time, rec->time) > 0)
 				rec = c;
 		}
-		if (!rec)
+		if (!rec) {
+			if (untracked && !out->len)
+				*untracked = 1; /* at the current digest: moved outside convoy */
 			break;
+		}
 		if ((rc = ledger_record_copy(&copy, rec)) || (rc = ledger_records_add(out, &copy)))
 			goto out;
 		free(before);
@@ -137,21 +291,29 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 			goto out;
 		}
 	}
-	/* The deploys of the digests walked, after the promotion that brought each in. */
-	for (size_t i = 0; with_deploys && i < seen.len && !rc; i++) {
-		const struct ledger_record *c = &seen.items[i];
-		struct ledger_record copy;
-
-		if (!ledger_record_is_deploy(c) || strcmp(c->to, stage) ||
-		    !strlist_contains(&fetched, c->digest))
-			continue;
-		if (!(rc = ledger_record_copy(&copy, c)))
-			rc = ledger_records_add(out, &copy);
+	/*
+	 * The walk stopped at a digest with no record of its promotion here (the tag was moved
+	 * outside convoy, now or before a recorded promotion): the records older than the last
+	 * one walked are still in the ledger, found by listing it. An intact chain ends with no
+	 * previous digest (or at the limit) and costs no listing.
+	 */
+	if (d && out->len < limit) {
+		if ((rc = ledger_scan(reg, path, &all)) ||
+		    (rc = add_older(out, &all, stage, before, limit)))
+			goto out;
+		for (size_t i = 0; i < out->len && !rc; i++)
+			if (!strlist_contains(&fetched, out->items[i].digest))
+				rc = strlist_add(&fetched, out->items[i].digest);
+		if (rc)
+			goto out;
 	}
-	if (!rc && with_deploys)
+	/* The deploys of the digests listed, after the promotion that brought each in. */
+	if (with_deploys && !(rc = add_deploys(out, &seen, stage, &fetched)) &&
+	    !(rc = add_deploys(out, &all, stage, &fetched)))
 		ledger_records_sort(out);
 out:
 	ledger_records_free(&seen);
+	ledger_records_free(&all);
 	strlist_clear(&fetched);
 	free(path);
 	free(d);
@@ -160,6 +322,8 @@ out:
 		ledger_records_free(out);
 		free(*current);
 		*current = NULL;
+		if (untracked)
+			*untracked = 0;
 	}
 	return rc;
 }

@@ -498,21 +498,27 @@ static int gate_check(struct run *r)
 
 /* For a rollback: the digest the stage held before its current one, per the ledger. */
 static int rollback_source(struct registry_sessions *rs, const struct promote_opts *o,
-			   char **digest)
+			   char **digest, int *untracked_out)
 {
 	struct ledger_records l = { 0 };
 	char *cur = NULL;
-	int rc;
+	int rc, untracked;
 
 	*digest = NULL;
-	if ((rc = promote_history(rs, o->pipeline, o->to, 1, 0, &l, &cur)))
+	if ((rc = promote_history(rs, o->pipeline, o->to, 1, 0, &l, &cur, &untracked)))
 		return rc;
 	if (!cur)
 		rc = err_set(E_NOTFOUND, "rollback: stage '%s' has no current image", o->to);
 	else if (!l.len)
 		rc = err_set(E_NOTFOUND, "rollback: the ledger has no promotion of %s to '%s' "
 					 "(nothing to roll back to)", cur, o->to);
-	else if (!l.items[0].previous_digest)
+	else if (untracked && strcmp(l.items[0].digest, cur)) {
+		/* The tag was moved outside convoy: back to what convoy last put there. */
+		if (!(*digest = strdup(l.items[0].digest)))
+			rc = err_set(E_NOMEM, "out of memory");
+		else
+			*untracked_out = 1;
+	} else if (!l.items[0].previous_digest)
 		rc = err_set(E_NOTFOUND, "rollback: %s was the first image promoted to '%s' "
 					 "(nothing to roll back to)", cur, o->to);
 	else if (!(*digest = strdup(l.items[0].previous_digest)))
@@ -626,7 +632,7 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	r.o = o;
 	r.res = res;
 	if (o->rollback) {
-		if ((rc = rollback_source(rs, o, &rb_digest)))
+		if ((rc = rollback_source(rs, o, &rb_digest, &res->rollback_untracked)))
 			goto out;
 		ro = *o;
 		ro.digest = rb_digest;

@@ -57,6 +57,8 @@ struct promote_result {
 	struct strlist skipped_tags; /* templates that had no value (no --version) */
 	int dry_run;
 	int unchanged;           /* every target tag was at the digest: nothing written */
+	int rollback_untracked;  /* rollback: the stage's tag was at a digest no promotion
+				    recorded there, so it went to the newest recorded one */
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,
@@ -68,12 +70,19 @@ void promote_result_free(struct promote_result *res);
 
 /*
  * The records of a stage, newest first: walks the ledger from the digest the stage's first
- * tag points at now back through previous digests (at most `limit` promotions). With
- * with_deploys, the deploy records of those digests in the stage are merged in (newest
- * first). *current gets that digest (malloc'd; NULL when the tag does not exist).
+ * tag points at now back through previous digests (at most `limit` promotions). Where the
+ * walk reaches a digest with no record of its promotion to the stage before `limit` (the tag
+ * was moved outside convoy: now, or before a recorded promotion), it goes on with the older
+ * promotions to the stage found by listing the repository's tags and reading every
+ * "sha256-<hex>" referrers index (the tag schema; records kept only by a referrers API are not
+ * found that way). An intact chain costs no listing. With with_deploys, the deploy records of
+ * the digests listed are merged in (newest first). *current gets the digest the tag points at
+ * (malloc'd; NULL when the tag does not exist); *untracked (may be NULL) is set to 1 when no
+ * promotion to the stage recorded that digest, so the records start with older ones.
  */
 int promote_history(struct registry_sessions *rs, const struct pipeline *p, const char *stage,
-		    size_t limit, int with_deploys, struct ledger_records *out, char **current);
+		    size_t limit, int with_deploys, struct ledger_records *out, char **current,
+		    int *untracked);
 
 /*
  * Records a deploy of rec->digest in a stage (rec->kind "deploy", the deploy fields set by

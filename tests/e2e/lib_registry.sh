@@ -57,3 +57,24 @@ digest_of() {
 	skopeo inspect --raw --tls-verify=false "$@" "docker://$ref" 2>/dev/null | sha256sum | awk '{print "sha256:"$1}' \
 		| { read -r d; if skopeo inspect --raw --tls-verify=false "$@" "docker://$ref" >/dev/null 2>&1; then echo "$d"; fi; }
 }
+
+REQUESTS_MARKER=0
+# requests_since N: the requests registry A ($A_LOG, at $R) logged after line N, as
+# '"METHOD PATH HTTP/1.1" STATUS'.
+# The registry writes a request's log line after answering it, so a marker request is sent first
+# and waited for: every request convoy made (it has exited) is then in the log.
+requests_since() {
+	local i
+	REQUESTS_MARKER=$((REQUESTS_MARKER + 1))
+	local marker=$REQUESTS_MARKER
+	python3 -c 'import sys, urllib.request
+try: urllib.request.urlopen(sys.argv[1])
+except Exception: pass' "http://$R/v2/log-marker-$marker/tags/list"
+	for i in $(seq 1 100); do
+		grep -q "GET /v2/log-marker-$marker/tags/list " "$A_LOG" && break
+		sleep 0.1
+	done
+	grep -q "GET /v2/log-marker-$marker/tags/list " "$A_LOG" || fail "the registry did not log the marker request"
+	tail -n +"$(($1 + 1))" "$A_LOG" | grep -oE '"(GET|HEAD|PUT|POST|PATCH|DELETE) [^ ]+ HTTP/[0-9.]+" [0-9]{3}' \
+		| grep -v "/v2/log-marker-$marker/" || true
+}
