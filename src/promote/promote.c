@@ -3,7 +3,9 @@
  * rounds; within a round every request is independent of the others and all are in flight
  * at once (util/par):
  *   A  GET the source manifest | HEAD every target tag | HEAD the previous stage's tag (gate)
- *      | HEAD the empty blob and probe the referrers API in the ledger repository
+ *      | probe the referrers API in the ledger repository | HEAD its empty blob (only on
+ *      another registry: in the source repository it is there after the first record, and in
+ *      another repository of the source's registry round B mounts it)
  *   B  (other repositories only) every blob of every target: mount or stream (image_copy)
  *   C  PUT every target tag (restored on failure) | stage the record | read the ledger index
  *   D  HEAD every tag back | publish the record (PUT the index, HEAD it back: a concurrent
@@ -234,6 +236,26 @@ static int job_referrers_probe(struct run *r, size_t arg)
 static int empty_mountable(const struct run *r)
 {
 	return r->rec.reg && r->rec.reg == r->src && strcmp(r->rec.path, r->src_path);
+}
+
+/*
+ * Whether the ledger is in the source repository itself: the empty blob is there whenever
+ * anything was promoted there before, so the record goes up without a HEAD first, and the
+ * blob only after a refusal (the first record in the repository).
+ */
+static int empty_likely(const struct run *r)
+{
+	return r->rec.reg && r->rec.reg == r->src && !strcmp(r->rec.path, r->src_path);
+}
+
+/* The ledger's empty blob: HEAD it in round A unless it is mounted or likely there. */
+static int add_empty_head(struct run *r, struct round *rd)
+{
+	if (empty_likely(r)) {
+		r->rec.optimistic = 1;
+		return 0;
+	}
+	return empty_mountable(r) ? 0 : round_add(rd, job_empty_head, 0);
 }
 
 static int job_empty_upload(struct run *r, size_t arg)
@@ -662,8 +684,7 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		if (!r.t[i].is_source && (rc = round_add(&rd, job_has_digest, i)))
 			goto out;
 	if (early && !o->dry_run &&
-	    ((!empty_mountable(&r) && (rc = round_add(&rd, job_empty_head, 0))) ||
-	     (rc = round_add(&rd, job_referrers_probe, 0))))
+	    ((rc = add_empty_head(&r, &rd)) || (rc = round_add(&rd, job_referrers_probe, 0))))
 		goto out;
 	if ((rc = round_run(&rd)))
 		goto out;
@@ -673,8 +694,7 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	}
 	if (!early) { /* tags that name the digest: rendered now, read in a round of their own */
 		if ((rc = plan_targets(&r, res->digest, &rd)) ||
-		    (!o->dry_run && ((!empty_mountable(&r) &&
-				      (rc = round_add(&rd, job_empty_head, 0))) ||
+		    (!o->dry_run && ((rc = add_empty_head(&r, &rd)) ||
 				     (rc = round_add(&rd, job_referrers_probe, 0)))) ||
 		    (rc = round_run(&rd)))
 			goto out;
@@ -710,7 +730,8 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 				goto out;
 			break;
 		}
-	if (rd.n && !r.rec.have_empty && (rc = round_add(&rd, job_empty_upload, 0)))
+	if (rd.n && !r.rec.have_empty && !r.rec.optimistic &&
+	    (rc = round_add(&rd, job_empty_upload, 0)))
 		goto out;
 	if ((rc = round_run(&rd)))
 		goto out;

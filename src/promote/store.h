@@ -35,6 +35,7 @@ struct promote_record {
 	const char *path;
 	int api;            /* the registry has the referrers API (probed, or OCI-Subject) */
 	int have_empty;     /* the OCI empty blob is in the repository already */
+	int optimistic;     /* not known: put the record first, upload the blob only if refused */
 	struct buf manifest;
 	char digest[80];
 	json_t *index;      /* the tag schema index read before publishing */

@@ -22,7 +22,9 @@ D1=$(digest_of "$R/app:dev")
 
 # dev -> qa, a stage with two tags in one repository.
 actions_env
+before=$(wc -l <"$A_LOG")
 C promote --to qa >"$T/qa.out" 2>&1 || { cat "$T/qa.out"; fail "promote --to qa"; }
+requests_since "$before" >"$T/req-qa"
 assert_eq "$(gh_output digest)" "$D1" "digest output (qa)"
 assert_eq "$(gh_output tags)" "$R/app:qa
 $R/app:qa-stable" "tags output lists every tag of the stage"
@@ -30,6 +32,15 @@ assert_eq "$(gh_output previous-digest)" "" "previous-digest output (qa, first p
 assert_eq "$(digest_of "$R/app:qa")" "$D1" "first tag of qa in the registry"
 assert_eq "$(digest_of "$R/app:qa-stable")" "$D1" "second tag of qa in the registry"
 pass "promote__multi_tag_stage_moves_every_tag"
+
+# The ledger is in the source repository (app): its empty blob is not looked for first; the
+# first record is refused for want of it, the 2 bytes go up, the record again.
+n_head=$(grep -c "HEAD /v2/app/blobs/$EMPTY" "$T/req-qa" || true)
+n_up=$(grep -cE "\"PUT /v2/app/blobs/uploads/[^ ]*digest=sha256(%3A|:)${EMPTY#sha256:}[^ ]* HTTP/1.1\" 201" "$T/req-qa" || true)
+n_rec=$(grep -cE '"PUT /v2/app/manifests/sha256:[0-9a-f]{64} HTTP/1.1" (201|400|404)' "$T/req-qa" || true)
+[ "$n_head/$n_up/$n_rec" = "0/1/2" ] ||
+	{ cat "$T/req-qa"; fail "first record in app: want no HEAD, 1 upload, 2 record PUTs; got $n_head/$n_up/$n_rec"; }
+pass "promote__first_record_uploads_the_empty_blob_after_a_refusal"
 
 # qa -> prod, another repository of the same registry: every blob mounted from app, the
 # ledger's empty blob included.
