@@ -96,61 +96,6 @@ void github_response_free(struct github_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
-char *github_link_find_dup(const char *link, const char *rel)
-{
-	const char *s = link;
-
-	if (!link || !rel)
-		return NULL;
-	while (*s) {
-		const char *lt = strchr(s, '<'), *gt, *end, *p;
-
-		if (!lt || !(gt = strchr(lt, '>')))
-			return NULL;
-		/* parameters up to the next link ("," outside quotes) */
-		end = gt + 1;
-		{
-			int q = 0;
-
-			while (*end && (q || *end != ',')) {
-				if (*end == '"')
-					q = !q;
-				end++;
-			}
-		}
-		for (p = gt + 1; p < end; p++) {
-			size_t rl = strlen(rel);
-			const char *v;
-
-			if (strncasecmp(p, "rel", 3))
-				continue;
-			v = p + 3;
-			while (*v == ' ')
-				v++;
-			if (*v != '=')
-				continue;
-			v++;
-			while (*v == ' ')
-				v++;
-			if (*v == '"')
-				v++;
-			/* rel may hold several space-separated relation types */
-			while (v < end && *v != '"' && *v != ';' && *v != ',') {
-				const char *w = v;
-
-				while (v < end && *v != ' ' && *v != '"' && *v != ';' && *v != ',')
-					v++;
-				if ((size_t)(v - w) == rl && !strncasecmp(w, rel, rl))
-					return strndup(lt + 1, (size_t)(gt - lt - 1));
-				while (v < end && *v == ' ')
-					v++;
-			}
-		}
-		s = *end ? end + 1 : end;
-	}
-	return NULL;
-}
-
 int github_repo_path(struct buf *b, const char *repo)
 {
 	const char *slash = repo ? strchr(repo, '/') : NULL;
@@ -357,7 +302,7 @@ int github_request(struct github_client *c, const char *method, const char *path
 			     buf_cstr(&what), hr.status);
 		goto out;
 	}
-	resp->next_url = github_link_find_dup(http_header(&hr, "link"), "next");
+	resp->next_url = http_link_find_dup(http_header(&hr, "link"), "next");
 out:
 	if (rc) /* on failure the caller gets nothing to free */
 		github_response_free(resp);

@@ -47,8 +47,6 @@ typedef int (*github_item_fn)(json_t *item, void *ctx);
 int github_list(struct github_client *c, const char *path, unsigned max_pages, github_item_fn fn,
 		void *ctx);
 
-/* The URL of relation rel ("next") in a Link header value (RFC 8288), malloc'd, or NULL. */
-char *github_link_find_dup(const char *link, const char *rel);
 
 /* The explanation for an error status (pure: tests call it). what: "listing comments of #3". */
 int github_explain_status(long status, const char *what, const char *message, int rate_limited);

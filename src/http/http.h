@@ -106,6 +106,9 @@ char *http_url_host_dup(const char *url);
 int http_host_is_loopback(const char *host);
 /* Percent-encodes s for a query or path component into b. */
 int http_url_escape(struct buf *b, const char *s);
+/* The URL of relation rel ("next") in a Link header value (RFC 8288), as written (relative
+ * or absolute), malloc'd, or NULL. */
+char *http_link_find_dup(const char *link, const char *rel);
 /* Parses a Retry-After value (seconds or HTTP date) into milliseconds from now; -1 if bad. */
 long http_parse_retry_after(const char *v);
 

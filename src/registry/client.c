@@ -780,13 +780,8 @@ out:
 /* The URL in a Link header with rel="next", resolved against base; NULL if none. */
 static char *link_next_dup(const char *base, const char *link)
 {
-	const char *lt, *gt;
-	char *rel, *res;
+	char *rel = http_link_find_dup(link, "next"), *res;
 
-	if (!link || !strstr(link, "rel=\"next\"") || !(lt = strchr(link, '<')) ||
-	    !(gt = strchr(lt, '>')))
-		return NULL;
-	rel = strndup(lt + 1, (size_t)(gt - lt - 1));
 	if (!rel)
 		return NULL;
 	res = http_resolve_url_dup(base, rel);

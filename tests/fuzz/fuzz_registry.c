@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "github/client.h"
+#include "http/http.h"
 #include "registry/auth.h"
 #include "registry/reference.h"
 
@@ -37,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cr, 0, sizeof(cr));
 	(void)registry_config_lookup_json(s, size, "ghcr.io", &cr);
 	registry_creds_free(&cr);
-	link = github_link_find_dup(s, "next");
+	link = http_link_find_dup(s, "next");
 	free(link);
 	free(s);
 	return 0;

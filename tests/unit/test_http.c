@@ -70,7 +70,30 @@ static void test_http__ca_bundle_honours_ssl_cert_file(void)
 	unsetenv("SSL_CERT_FILE");
 }
 
-TEST_MAIN(TEST(test_http__retry_after_seconds_and_dates),
+/* Registries and GitHub page with Link headers; the next page is the rel="next" link, wherever
+ * it sits among others (Harbor-like prev before next). */
+static void test_http__link_header_next(void)
+{
+	char *p;
+
+	p = http_link_find_dup("</v2/app/tags/list?last=b&n=2>; rel=\"next\"", "next");
+	CHECK_STR(p, "/v2/app/tags/list?last=b&n=2");
+	free(p);
+	p = http_link_find_dup("</page/1>; rel=\"prev\", </page/3>; rel=\"next\"", "next");
+	CHECK_STR(p, "/page/3");
+	free(p);
+	p = http_link_find_dup("<https://api.github.com/x?page=2>; rel=\"next\", "
+			       "<https://api.github.com/x?page=9>; rel=\"last\"", "last");
+	CHECK_STR(p, "https://api.github.com/x?page=9");
+	free(p);
+	p = http_link_find_dup("</a>; title=\"rel=next, not a rel\"; rel=\"prev\"", "next");
+	CHECK(p == NULL);
+	free(p);
+	CHECK(http_link_find_dup("</only>; rel=\"prev\"", "next") == NULL);
+	CHECK(http_link_find_dup(NULL, "next") == NULL);
+}
+
+TEST_MAIN(TEST(test_http__retry_after_seconds_and_dates), TEST(test_http__link_header_next),
 	  TEST(test_http__hosts_and_redirect_resolution), TEST(test_http__escape_query_values),
 	  TEST(test_http__refuses_credentials_over_plain_http_to_remote_host),
 	  TEST(test_http__ca_bundle_honours_ssl_cert_file))
