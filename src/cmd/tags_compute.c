@@ -16,6 +16,7 @@
 #include "actions/command.h"
 #include "actions/context.h"
 #include "git/repo.h"
+#include "github/client.h"
 #include "github/repo.h"
 #include "http/http.h"
 #include "meta/datefmt.h"
@@ -249,7 +250,7 @@ static int load_repo(struct rt *rt, const struct inputs *in, struct owned *o,
 {
 	const char *token = inputs_get(in, "github-token");
 	const char *repository = o->gh.repository;
-	struct http_client *hc = NULL;
+	struct github_client *gc = NULL;
 	struct http_opts opts;
 	json_t *prepo = gh_event_get(&o->gh, "repository");
 
@@ -259,9 +260,9 @@ static int load_repo(struct rt *rt, const struct inputs *in, struct owned *o,
 		http_opts_defaults(&opts);
 		opts.verbose = rt->verbose;
 		opts.max_retries = 2;
-		if (!(rc = http_client_new(&hc, &opts)))
-			rc = github_repo_get(hc, o->gh.api_url, repository, token, &o->repo);
-		http_client_free(hc);
+		if (!(rc = github_client_new(&gc, o->gh.api_url, token, &opts)))
+			rc = github_repo_get(gc, repository, &o->repo);
+		github_client_free(gc);
 		if (!rc) {
 			c->repo_name = o->repo.name;
 			c->repo_description = o->repo.description;

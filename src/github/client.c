@@ -268,6 +268,8 @@ int github_request(struct github_client *c, const char *method, const char *path
 			.auth = c->auth,
 			.body = payload,
 			.body_len = payload ? strlen(payload) : 0,
+			/* A renamed or transferred repository answers GETs with a 301. */
+			.flags = !strcmp(method, "GET") ? HTTP_FOLLOW : 0,
 		};
 		long delay;
 

@@ -1,4 +1,4 @@
-/* github/repo: the repository data for labels. See repo.h. */
+/* github/repo: the repository data for labels, through github/client. See repo.h. */
 #include "github/repo.h"
 
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "http/http.h"
+#include "github/client.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -29,49 +29,20 @@ void github_repo_free(struct github_repo *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int github_repo_get(struct http_client *hc, const char *api_url, const char *repository,
-		    const char *token, struct github_repo *out)
+int github_repo_get(struct github_client *c, const char *repository, struct github_repo *out)
 {
-	struct buf url = BUF_INIT, auth = BUF_INIT;
-	struct strlist headers = STRLIST_INIT;
-	struct http_request req;
-	struct http_response resp;
-	json_error_t jerr;
-	json_t *root = NULL;
-	size_t n = strlen(api_url);
+	struct github_response resp = { 0 };
+	struct buf path = BUF_INIT;
+	json_t *root;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	while (n && api_url[n - 1] == '/')
-		n--;
-	if ((rc = buf_printf(&url, "%.*s/repos/%s", (int)n, api_url, repository)) ||
-	    (rc = strlist_add(&headers, "Accept: application/vnd.github+json")) ||
-	    (rc = strlist_add(&headers, "X-GitHub-Api-Version: 2022-11-28")))
+	if ((rc = github_repo_path(&path, repository)) ||
+	    (rc = github_request(c, "GET", buf_cstr(&path), NULL, 0, &resp)))
 		goto out;
-	if (token && *token && (rc = buf_printf(&auth, "Bearer %s", token)))
-		goto out;
-	req.method = "GET";
-	req.url = buf_cstr(&url);
-	req.headers = &headers;
-	req.auth = auth.len ? buf_cstr(&auth) : NULL;
-	req.max_body = 4u * 1024 * 1024;
-	req.flags = HTTP_FOLLOW;
-	if ((rc = http_do(hc, &req, &resp)))
-		goto out;
-	if (resp.status == 401 || resp.status == 403) {
-		rc = err_set(E_AUTH, "GET %s: HTTP %ld (token refused)", req.url, resp.status);
-		goto out;
-	}
-	if (resp.status != 200) {
-		rc = err_set(resp.status == 404 ? E_NOTFOUND : E_HTTP, "GET %s: HTTP %ld", req.url,
-			     resp.status);
-		goto out;
-	}
-	root = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, &jerr);
+	root = resp.json;
 	if (!json_is_object(root)) {
-		rc = err_set(E_HTTP, "GET %s: the response is not a JSON object", req.url);
+		rc = err_set(E_HTTP, "GET %s: the response is not a JSON object", buf_cstr(&path));
 		goto out;
 	}
 	out->name = dup_str(root, "name");
@@ -80,11 +51,8 @@ int github_repo_get(struct http_client *hc, const char *api_url, const char *rep
 	out->default_branch = dup_str(root, "default_branch");
 	out->license = dup_str(json_object_get(root, "license"), "spdx_id");
 out:
-	json_decref(root);
-	http_response_free(&resp);
-	buf_free(&url);
-	buf_free(&auth);
-	strlist_clear(&headers);
+	github_response_free(&resp);
+	buf_free(&path);
 	if (rc)
 		github_repo_free(out);
 	return rc;

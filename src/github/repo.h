@@ -5,7 +5,7 @@
 #ifndef CONVOY_GITHUB_REPO_H
 #define CONVOY_GITHUB_REPO_H
 
-struct http_client;
+struct github_client;
 
 struct github_repo {
 	char *name;
@@ -15,9 +15,8 @@ struct github_repo {
 	char *default_branch;
 };
 
-/* Fetches the repository; token may be NULL. E_HTTP/E_NET/E_AUTH with the message set. */
-int github_repo_get(struct http_client *hc, const char *api_url, const char *repository,
-		    const char *token, struct github_repo *out);
+/* Fetches "owner/name". E_HTTP/E_NET/E_AUTH/E_NOTFOUND with the message set. */
+int github_repo_get(struct github_client *c, const char *repository, struct github_repo *out);
 void github_repo_free(struct github_repo *r);
 
 #endif
