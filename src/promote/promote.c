@@ -316,7 +316,7 @@ static int job_record_publish(struct run *r, size_t arg)
 	int rc;
 
 	(void)arg;
-	if (r->rec.api && (rc = promote_record_stage(&r->rec)))
+	if (r->rec.api && !r->rec.staged && (rc = promote_record_stage(&r->rec)))
 		return rc;
 	return promote_record_publish(&r->rec, r->m.digest);
 }
@@ -755,7 +755,7 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 			goto out;
 	if ((rc = round_add(&rd, job_record_publish, 0)) || (rc = round_run(&rd)))
 		goto out;
-	res->ledger_api = r.rec.api;
+	res->ledger_api = r.rec.api || r.rec.subject_ack;
 	if ((rc = collect(&r, 0)))
 		goto out;
 	if (res->moved.len) {

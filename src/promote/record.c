@@ -49,9 +49,9 @@ int promote_record_stage(struct promote_record *w)
 						   w->manifest.len, &ack);
 	}
 	if (!rc)
-		w->have_empty = 1;
-	if (ack)
-		w->api = 1;
+		w->have_empty = w->staged = 1;
+	if (ack) /* not api: round C reads that while this runs */
+		w->subject_ack = 1;
 out:
 	return rc ? err_wrap(rc, "recording the promotion in %s/%s", registry_host(w->reg),
 			     w->path)
@@ -104,7 +104,7 @@ int promote_record_publish(struct promote_record *w, const char *subject_digest)
 	char put_digest[REGISTRY_DIGEST_LEN + 1];
 	int rc = 0;
 
-	if (w->api)
+	if (w->api || w->subject_ack)
 		return 0; /* the staged manifest is listed by the referrers API already */
 	if (!w->index && (rc = promote_record_read_index(w, subject_digest)))
 		return rc;

@@ -33,7 +33,9 @@ int promote_ledger_read(struct registry *reg, const char *path, const char *dige
 struct promote_record {
 	struct registry *reg;
 	const char *path;
-	int api;            /* the registry has the referrers API (probed, or OCI-Subject) */
+	int api;            /* the registry has the referrers API (probed) */
+	int staged;         /* the record manifest is in the registry */
+	int subject_ack;    /* its PUT was answered OCI-Subject: the API lists it already */
 	int have_empty;     /* the OCI empty blob is in the repository already */
 	int optimistic;     /* not known: put the record first, upload the blob only if refused */
 	struct buf manifest;
