@@ -98,8 +98,11 @@ static int is_referrers_tag(const char *tag)
 struct ledger_scan {
 	struct registry *reg;
 	const char *path;
-	struct strlist digests;       /* "sha256:<hex>", one per referrers tag */
+	struct strlist tags;          /* tags to resolve (the referrers API case) */
+	char **tag_digest;            /* per tag */
+	struct strlist digests;       /* "sha256:<hex>" subjects to read the ledger of */
 	struct ledger_records *found; /* per digest */
+	int api;                      /* read through the referrers API, not the tag schema */
 };
 
 static int scan_one(void *ctx, size_t i)
@@ -107,9 +110,10 @@ static int scan_one(void *ctx, size_t i)
 	struct ledger_scan *s = ctx;
 	const char *digest = s->digests.items[i];
 	json_t *index = NULL;
-	int rc = registry_referrers_tag_get(s->reg, s->path, digest, &index);
+	int rc = s->api ? registry_referrers_api(s->reg, s->path, digest, &index)
+			: registry_referrers_tag_get(s->reg, s->path, digest, &index);
 
-	if (rc == E_INTEGRITY) { /* a tag of that form that is no index: not a ledger */
+	if (rc == E_INTEGRITY) { /* a tag of the schema's form that is no index: not a ledger */
 		err_clear();
 		return 0;
 	}
@@ -121,16 +125,64 @@ static int scan_one(void *ctx, size_t i)
 		  : 0;
 }
 
+static int resolve_one(void *ctx, size_t i)
+{
+	struct ledger_scan *s = ctx;
+	int rc = registry_manifest_head(s->reg, s->path, s->tags.items[i], &s->tag_digest[i], NULL);
+
+	if (rc == E_NOTFOUND) { /* deleted meanwhile */
+		err_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+#define SCAN_MAX_TAGS 1000
+
 /*
- * Every convoy record in reg/path found through the referrers tag schema (into all): the
- * repository's tags are listed and every "sha256-<hex>" index is read, 8 at a time. What
- * history falls back to when the walk through previous digests breaks (a tag moved outside
- * convoy leaves a digest with no record). Records written through the referrers API have no
- * tag and are not found this way.
+ * With the referrers API the records have no tag: the subjects are found as the digests of
+ * the repository's tags (the images promoted there keep a tag, such as a version, or are at
+ * one of the stage's tags), at most SCAN_MAX_TAGS of them, resolved 8 at a time.
+ */
+static int scan_tagged_subjects(struct ledger_scan *s, const struct strlist *tags)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < tags->len && s->tags.len < SCAN_MAX_TAGS && !rc; i++)
+		rc = strlist_add(&s->tags, tags->items[i]);
+	if (rc || !s->tags.len)
+		return rc;
+	if (!(s->tag_digest = calloc(s->tags.len, sizeof(*s->tag_digest))))
+		return err_set(E_NOMEM, "out of memory");
+	if ((rc = par_run(s->tags.len, HISTORY_THREADS, resolve_one, s)))
+		return rc;
+	for (size_t i = 0; i < s->tags.len && !rc; i++)
+		if (s->tag_digest[i] && !strlist_contains(&s->digests, s->tag_digest[i]))
+			rc = strlist_add(&s->digests, s->tag_digest[i]);
+	return rc;
+}
+
+/* Whether the registry lists referrers through the OCI 1.1 API (any subject will do). */
+static int has_referrers_api(struct registry *reg, const char *path)
+{
+	json_t *index = NULL;
+	int rc = registry_referrers_api(reg, path, OCI_EMPTY_DIGEST, &index);
+
+	json_decref(index);
+	err_clear();
+	return !rc;
+}
+
+/*
+ * Every convoy record in reg/path (into all), without knowing the subjects: the repository's
+ * tags are listed and every "sha256-<hex>" referrers index is read (the tag schema), or, on a
+ * registry with the referrers API and none of those tags, every tag is resolved and the API
+ * asked about each digest. Reads go 8 at a time. What history falls back to when the walk
+ * through previous digests breaks (a tag moved outside convoy leaves a digest with no record).
  */
 static int ledger_scan(struct registry *reg, const char *path, struct ledger_records *all)
 {
-	struct ledger_scan s = { reg, path, STRLIST_INIT, NULL };
+	struct ledger_scan s = { reg, path, STRLIST_INIT, NULL, STRLIST_INIT, NULL, 0 };
 	struct strlist tags = STRLIST_INIT;
 	int rc;
 
@@ -147,6 +199,8 @@ static int ledger_scan(struct registry *reg, const char *path, struct ledger_rec
 		memcpy(d + 7, tags.items[i] + 7, 64 + 1);
 		rc = strlist_add(&s.digests, d);
 	}
+	if (!rc && !s.digests.len && tags.len && (s.api = has_referrers_api(reg, path)))
+		rc = scan_tagged_subjects(&s, &tags);
 	if (rc || !s.digests.len)
 		goto out;
 	if (!(s.found = calloc(s.digests.len, sizeof(*s.found)))) {
@@ -162,6 +216,10 @@ out:
 	for (size_t i = 0; s.found && i < s.digests.len; i++)
 		ledger_records_free(&s.found[i]);
 	free(s.found);
+	for (size_t i = 0; s.tag_digest && i < s.tags.len; i++)
+		free(s.tag_digest[i]);
+	free(s.tag_digest);
+	strlist_clear(&s.tags);
 	strlist_clear(&s.digests);
 	strlist_clear(&tags);
 	return rc;

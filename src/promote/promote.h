@@ -74,8 +74,8 @@ void promote_result_free(struct promote_result *res);
  * walk reaches a digest with no record of its promotion to the stage before `limit` (the tag
  * was moved outside convoy: now, or before a recorded promotion), it goes on with the older
  * promotions to the stage found by listing the repository's tags and reading every
- * "sha256-<hex>" referrers index (the tag schema; records kept only by a referrers API are not
- * found that way). An intact chain costs no listing. With with_deploys, the deploy records of
+ * "sha256-<hex>" referrers index (the tag schema) or, with the referrers API, by asking it about
+ * the digest of every tag (images still tagged). An intact chain costs no listing. With with_deploys, the deploy records of
  * the digests listed are merged in (newest first). *current gets the digest the tag points at
  * (malloc'd; NULL when the tag does not exist); *untracked (may be NULL) is set to 1 when no
  * promotion to the stage recorded that digest, so the records start with older ones.

@@ -6,7 +6,8 @@
 # via the referrers API" and writes no sha256-<hex> tag; each record is listed by the API (and
 # only there) with its annotations; the record is put after the tags; history and rollback read
 # the ledger through the API; the gate's ledger branch passes a digest qa held before and refuses
-# one qa never held.
+# one qa never held; after qa is moved outside convoy, history and rollback find the ledger
+# through the digests of the repository's tags.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_registry.sh"
 start_registry A
@@ -260,6 +261,35 @@ grep -q "^GET /v2/app/referrers/$D4 200$" "$T/req-refused" || { cat "$T/req-refu
 if grep -vE '^(GET|HEAD) ' "$T/req-refused"; then fail "a refused promotion wrote to the registry"; fi
 assert_eq "$(digest_at "$R/prod/app:prod")" "$D2" "prod after the refusal"
 pass "promote__gate_refuses_digest_never_in_previous_stage_via_referrers_api"
+
+# 6. qa moved outside convoy (skopeo copy of D4 straight onto app:qa): D4 has no record, so the
+# walk back through previous digests cannot start. With the API the records have no tag of
+# their own: history finds the subjects among the digests of the repository's tags (the
+# images keep version tags, as `convoy push` writes them), lists qa's records and warns;
+# rollback goes back to D3, what convoy last promoted to qa.
+for i in 1 2 3; do skopeo copy -q --dest-tls-verify=false "oci:$T/img$i" "docker://$R/app:v$i"; done
+skopeo copy -q --dest-tls-verify=false "oci:$T/img4" "docker://$R/app:qa"
+assert_eq "$(digest_at "$R/app:qa")" "$D4" "qa after the move outside convoy"
+actions_env
+mark=$(wc -l <"$PLOG")
+C history --stage qa >"$T/hist-moved.out" 2>&1 || { cat "$T/hist-moved.out"; fail "history after qa was moved outside convoy"; }
+proxy_since "$mark" >"$T/req-hist-moved"
+no_tag_schema "$T/req-hist-moved" "history after the move"
+grep -q "^GET /v2/app/tags/list" "$T/req-hist-moved" || { cat "$T/req-hist-moved"; fail "history did not list the tags"; }
+grep -q "which no convoy promotion recorded" "$T/hist-moved.out" || { cat "$T/hist-moved.out"; fail "history does not warn about the move"; }
+gh_output records | python3 -c '
+import sys, json
+got = ["%s:%s" % (r.get("kind"), r["digest"]) for r in json.load(sys.stdin)]
+want = sys.argv[1:]
+if got != want: sys.exit("history of qa after the move:\n  %s\nwant:\n  %s" % ("\n  ".join(got), "\n  ".join(want)))
+' "promote:$D3" "rollback:$D1" "promote:$D2" "promote:$D1" || { cat "$T/hist-moved.out"; fail "history of qa after the move"; }
+pass "history__referrers_api_tag_moved_outside_convoy"
+
+actions_env
+C rollback --stage qa >"$T/rb-moved.out" 2>&1 || { cat "$T/rb-moved.out"; fail "rollback after qa was moved outside convoy"; }
+assert_eq "$(digest_at "$R/app:qa")" "$D3" "qa after the rollback from an untracked digest"
+grep -q "the image convoy last promoted to qa" "$T/rb-moved.out" || { cat "$T/rb-moved.out"; fail "rollback does not say where it went"; }
+pass "rollback__referrers_api_tag_moved_outside_convoy"
 
 # Over the whole run: no referrers tag in any repository, none ever touched through the proxy.
 no_tag_schema "$PLOG" "a command of this test"
