@@ -179,6 +179,7 @@ int promote_record_deploy(struct registry_sessions *rs, const struct pipeline *p
 	if ((rc = promote_repo_open(rs, rec->repository, &w.reg, &path)))
 		return rc;
 	w.path = path;
+	w.optimistic = 1; /* the stage's promotion records put the empty blob there already */
 	/* The subject must be the stage's: the record sits next to the promotion of it. */
 	rc = registry_manifest_get(w.reg, path, rec->digest, &m);
 	if (rc == E_NOTFOUND)
