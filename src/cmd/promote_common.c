@@ -106,6 +106,9 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 				now && strcmp(now, res->digest) ? " (moved by a concurrent run)" : "");
 		}
 	}
+	if (res->recorded_late)
+		rt_info(rt, "ledger: the tags were at %s already but no promotion to %s was recorded: "
+			    "recorded now (previous digest unknown)", res->digest, res->to);
 	for (size_t i = 0; i < res->skipped_tags.len; i++)
 		wf_notice(rt, NULL, "tag '%s' not written: give --version to render it",
 			  res->skipped_tags.items[i]);

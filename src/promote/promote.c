@@ -91,6 +91,7 @@ struct run {
 	size_t ntags;
 	char **after;
 	struct promote_record rec;
+	int ledger_failed; /* staging or publishing the record failed (tags may be written) */
 	struct registry_copy_stats copy;
 };
 
@@ -299,26 +300,70 @@ static int job_tags_write(struct run *r, size_t arg)
 	return registry_tags_write(r->tags, r->ntags, r->m.digest, r->m.media_type, &r->m.body);
 }
 
+/* A ledger job's outcome: a failure is remembered, the tags it was to record are put back. */
+static int ledger_rc(struct run *r, int rc)
+{
+	if (rc)
+		r->ledger_failed = 1;
+	return rc;
+}
+
 static int job_record_stage(struct run *r, size_t arg)
 {
 	(void)arg;
-	return promote_record_stage(&r->rec);
+	return ledger_rc(r, promote_record_stage(&r->rec));
 }
 
 static int job_record_read_index(struct run *r, size_t arg)
 {
 	(void)arg;
-	return promote_record_read_index(&r->rec, r->m.digest);
+	return ledger_rc(r, promote_record_read_index(&r->rec, r->m.digest));
 }
 
 static int job_record_publish(struct run *r, size_t arg)
 {
-	int rc;
+	int rc = 0;
 
 	(void)arg;
-	if (r->rec.api && !r->rec.staged && (rc = promote_record_stage(&r->rec)))
+	if (r->rec.api && !r->rec.staged)
+		rc = promote_record_stage(&r->rec);
+	if (!rc)
+		rc = promote_record_publish(&r->rec, r->m.digest);
+	return ledger_rc(r, rc);
+}
+
+/*
+ * The tags moved but the promotion could not be recorded: every promotion is in the ledger,
+ * so the tags go back where they were, and the error says so (a tag that did not exist
+ * before cannot be deleted through the registry API: it is named).
+ */
+static int undo_unrecorded(struct run *r, int rc)
+{
+	struct buf msg = BUF_INIT, fresh = BUF_INIT;
+	size_t left;
+
+	for (size_t i = 0; i < r->ntags; i++)
+		if (r->tags[i].rc)
+			return rc; /* the tag write failed and restored them itself */
+	if (buf_puts(&msg, err_msg()))
 		return rc;
-	return promote_record_publish(&r->rec, r->m.digest);
+	left = registry_tags_restore(r->tags, r->ntags);
+	for (size_t i = 0; i < r->ntags; i++)
+		if (r->tags[i].written && !r->tags[i].previous)
+			(void)buf_printf(&fresh, "%s%s/%s:%s", fresh.len ? ", " : "",
+					 registry_host(r->tags[i].reg), r->tags[i].repo,
+					 r->tags[i].tag);
+	if (left)
+		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back, "
+			    "but %s did not exist before and stays (the registry API cannot delete "
+			    "a tag); running the promotion again records it",
+			buf_cstr(&msg), buf_cstr(&fresh));
+	else
+		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back "
+			    "where they were (nothing changed)", buf_cstr(&msg));
+	buf_free(&msg);
+	buf_free(&fresh);
+	return rc;
 }
 
 static int job_read_back(struct run *r, size_t i)
@@ -613,6 +658,30 @@ static int build_record(struct run *r)
 	return rc;
 }
 
+/*
+ * The tags are at the digest already, but the ledger may not say so: an earlier run moved
+ * them and could not record it (its error said to run it again), or they were moved by hand.
+ * Then the promotion is recorded now, with no previous digest (it is not known any more).
+ */
+static int record_if_missing(struct run *r)
+{
+	struct promote_result *res = r->res;
+	struct ledger_records l = { 0 };
+	int rc = promote_ledger_read(r->rec.reg, r->rec.path, res->digest, &l);
+
+	if (!rc && !ledger_records_latest(&l, res->to, NULL)) {
+		free(res->previous_digest);
+		res->previous_digest = NULL;
+		r->rec.optimistic = !r->rec.have_empty;
+		if (!(rc = build_record(r)) && !(rc = promote_record_stage(&r->rec)) &&
+		    !(rc = promote_record_publish(&r->rec, res->digest)))
+			res->recorded_late = 1;
+		res->ledger_api = r->rec.api || r->rec.subject_ack;
+	}
+	ledger_records_free(&l);
+	return rc;
+}
+
 static int collect(struct run *r, int before)
 {
 	struct promote_result *res = r->res;
@@ -718,6 +787,8 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		for (size_t i = 0; i < r.nt && !rc; i++)
 			for (size_t k = 0; k < res->targets[i].tags.len && !rc; k++)
 				rc = strlist_add(&res->targets[i].after, res->digest);
+		if (!rc)
+			rc = record_if_missing(&r);
 		goto out;
 	}
 	if ((rc = build_record(&r)))
@@ -744,8 +815,11 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	if ((rc = round_add(&rd, job_tags_write, 0)) ||
 	    (!r.rec.api && ((rc = round_add(&rd, job_record_stage, 0)) ||
 			    (rc = round_add(&rd, job_record_read_index, 0)))) ||
-	    (rc = round_run(&rd)))
+	    (rc = round_run(&rd))) {
+		if (r.ledger_failed)
+			rc = undo_unrecorded(&r, rc);
 		goto out;
+	}
 	for (size_t i = 0; i < r.ntags; i++)
 		res->manifests_put += r.tags[i].written;
 
@@ -753,8 +827,11 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	for (size_t i = 0; i < r.ntags; i++)
 		if ((rc = round_add(&rd, job_read_back, i)))
 			goto out;
-	if ((rc = round_add(&rd, job_record_publish, 0)) || (rc = round_run(&rd)))
+	if ((rc = round_add(&rd, job_record_publish, 0)) || (rc = round_run(&rd))) {
+		if (r.ledger_failed)
+			rc = undo_unrecorded(&r, rc);
 		goto out;
+	}
 	res->ledger_api = r.rec.api || r.rec.subject_ack;
 	if ((rc = collect(&r, 0)))
 		goto out;

@@ -56,7 +56,8 @@ struct promote_result {
 	struct strlist moved;    /* "repo:tag now at sha256:..." for tags moved concurrently */
 	struct strlist skipped_tags; /* templates that had no value (no --version) */
 	int dry_run;
-	int unchanged;           /* every target tag was at the digest: nothing written */
+	int unchanged;           /* every target tag was at the digest: no tag written */
+	int recorded_late;       /* ... but the ledger had no record of it: written now */
 	int rollback_untracked;  /* rollback: the stage's tag was at a digest no promotion
 				    recorded there, so it went to the newest recorded one */
 };

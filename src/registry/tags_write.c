@@ -10,11 +10,25 @@
 
 #define TAG_THREADS 8
 
+static void restore(struct tag_target *t, size_t n);
+
 struct job {
 	struct tag_target *t;
 	const char *digest, *media_type;
 	const struct buf *manifest;
 };
+
+size_t registry_tags_restore(struct tag_target *t, size_t n)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((t[i].written || t[i].rc) && !t[i].previous)
+			left++;
+	}
+	restore(t, n);
+	return left;
+}
 
 static void restore(struct tag_target *t, size_t n)
 {

@@ -25,5 +25,9 @@ struct tag_target {
  * points at digest is left alone (a re-push moves nothing). */
 int registry_tags_write(struct tag_target *t, size_t n, const char *digest,
 			const char *media_type, const struct buf *manifest);
+/* Puts the tags a successful registry_tags_write() moved back where they were (when what came
+ * after failed); best effort. Returns how many of them were new and stay: the distribution
+ * API has no tag deletion. */
+size_t registry_tags_restore(struct tag_target *t, size_t n);
 
 #endif

@@ -275,3 +275,52 @@ PY2
 	{ cat "$T/lost-hist"; fail "history of prod"; }
 assert_contains "$(cat "$T/lost-hist")" "$D5" "history of prod shows the promotion"
 pass "promote__ledger_index_lost_update_repaired"
+
+# The ledger refuses the record after the tags moved (403 on the record's PUT by digest): every
+# promotion is recorded, so the tags go back. qa existed (at D6): back at D6. qa-new did not:
+# the registry API cannot delete it, the error names it and says to run the promotion again,
+# and the run again records it (the tags are at the digest already; nothing else is written).
+mkimage "$T/img6" --seed 46 --layers 1
+mkimage "$T/img7" --seed 47 --layers 1
+skopeo copy -q --dest-tls-verify=false "oci:$T/img6" "docker://$R/unrec/app:dev"
+D6=$(digest_of "$R/unrec/app:dev")
+US="dev=$P/unrec/app:dev; qa=$P/unrec/app:qa"
+echo '[]' >"$T/rules.json"
+"$CONVOY" promote --stages "$US" --insecure-registry "$P" --to qa >"$T/unrec0.out" 2>&1 ||
+	{ cat "$T/unrec0.out"; fail "first promotion to qa"; }
+skopeo copy -q --dest-tls-verify=false "oci:$T/img7" "docker://$R/unrec/app:dev"
+D7=$(digest_of "$R/unrec/app:dev")
+# (the proxy counts rules by position: the earlier rules, spent, stay first)
+printf '[{"method":"NONE","path":"^$"},{"method":"NONE","path":"^$"},{"method":"PUT","path":"^/v2/unrec/app/manifests/sha256:","action":"status","status":403,"times":100}]' >"$T/rules.json"
+set +e
+"$CONVOY" promote --stages "$US" --insecure-registry "$P" --to qa >"$T/unrec1.out" 2>&1; rc=$?
+"$CONVOY" promote --stages "dev=$P/unrec/app:dev; qa=$P/unrec/app:qa,qa-new" --insecure-registry "$P" \
+	--to qa >"$T/unrec2.out" 2>&1; rc2=$?
+set -e
+echo '[]' >"$T/rules.json"
+assert_eq "$rc" 1 "exit code when the ledger refuses the record"
+assert_contains "$(cat "$T/unrec1.out")" "the promotion could not be recorded, so the tags were put back where they were (nothing changed)" \
+	"the error says the tags were put back"
+assert_eq "$rc2" 1 "exit code when the ledger refuses the record (a new tag)"
+assert_contains "$(cat "$T/unrec2.out")" "but $P/unrec/app:qa-new did not exist before and stays" \
+	"the error names the new tag that stays"
+assert_eq "$(digest_of "$R/unrec/app:qa")" "$D6" "qa is back where it was"
+assert_eq "$(digest_of "$R/unrec/app:qa-new")" "$D7" "qa-new stays (no tag deletion in the API)"
+# Run again without the fault, the stage being qa-new alone: it is at the digest already, with
+# no record of it: recorded now, and no tag written.
+: >"$T/proxy.log"
+"$CONVOY" promote --stages "dev=$P/unrec/app:dev; qa=$P/unrec/app:qa-new" --insecure-registry "$P" \
+	--to qa >"$T/unrec4.out" 2>&1 || { cat "$T/unrec4.out"; fail "promotion to qa-new again"; }
+assert_contains "$(cat "$T/unrec4.out")" "unchanged: $D7" "the tag is at the digest already"
+assert_contains "$(cat "$T/unrec4.out")" "no promotion to qa was recorded: recorded now" \
+	"the missing record is written"
+if grep -E "^PUT /v2/unrec/app/manifests/qa-new " "$T/proxy.log"; then fail "qa-new was written again"; fi
+grep -qE "^PUT /v2/unrec/app/manifests/sha256-${D7#sha256:} [0-9]+ 201" "$T/proxy.log" ||
+	{ cat "$T/proxy.log"; fail "the record of $D7 was not published"; }
+# And once recorded, a run again writes nothing at all.
+: >"$T/proxy.log"
+"$CONVOY" promote --stages "dev=$P/unrec/app:dev; qa=$P/unrec/app:qa-new" --insecure-registry "$P" \
+	--to qa >"$T/unrec5.out" 2>&1 || { cat "$T/unrec5.out"; fail "promotion to qa-new a third time"; }
+assert_not_contains "$(cat "$T/unrec5.out")" "recorded now" "a recorded promotion is not recorded twice"
+if grep -vE "^(GET|HEAD) " "$T/proxy.log"; then fail "a run with everything in place wrote to the registry"; fi
+pass "promote__unrecorded_promotion_puts_tags_back"
