@@ -410,13 +410,53 @@ static int host_allowed_plain(const struct http_client *c, const char *host)
 }
 
 /* One attempt at one URL. Returns 0 when a response arrived, or an error. */
+/* Query parameters that name things and may be shown; every other value is redacted. */
+static const char *const shown_params[] = { "digest", "mount", "from", "n", "last", "page",
+					    "per_page", "artifactType", NULL };
+
+char *http_url_redact_dup(const char *url)
+{
+	struct buf b = BUF_INIT;
+	const char *q = url ? strchr(url, '?') : NULL, *p;
+
+	if (!url)
+		return NULL;
+	if (!q)
+		return strdup(url);
+	if (buf_add(&b, url, (size_t)(q - url + 1)))
+		goto fail;
+	for (p = q + 1; *p;) {
+		size_t n = strcspn(p, "&#"), k = strcspn(p, "=&#");
+		int shown = 0;
+
+		for (size_t i = 0; shown_params[i]; i++)
+			if (strlen(shown_params[i]) == k && !strncmp(p, shown_params[i], k))
+				shown = 1;
+		if (shown || k == n ? buf_add(&b, p, n)
+				    : (buf_add(&b, p, k + 1) || buf_puts(&b, "***")))
+			goto fail;
+		p += n;
+		if (*p == '#')
+			break;
+		if (*p == '&') {
+			if (buf_putc(&b, '&'))
+				goto fail;
+			p++;
+		}
+	}
+	return buf_detach(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
 static int perform(struct http_client *c, CURL *h, const struct http_request *req, const char *url,
 		   int send_auth, struct http_response *resp)
 {
 	struct curl_slist *hdrs = NULL;
 	struct xfer x = { req, resp, 0, 0, 0 };
 	struct buf authz = BUF_INIT;
-	char errbuf[CURL_ERROR_SIZE] = "";
+	char errbuf[CURL_ERROR_SIZE] = "", *shown;
 	CURLcode cc;
 	int rc = 0, has_body = req->body || req->read_fn;
 
@@ -492,22 +532,26 @@ static int perform(struct http_client *c, CURL *h, const struct http_request *re
 		resp->url = strdup(url);
 		goto out;
 	}
+	/* Messages name the URL without its query's values: a redirect to blob storage carries
+	 * a signature or a token there. */
+	shown = http_url_redact_dup(url);
 	if (x.sink_failed) {
 		rc = err_code() ? err_code() : err_set(E_IO, "%s %s: writing the response failed",
-						      req->method, url);
+						      req->method, shown ? shown : "");
 	} else if (x.over_limit) {
-		rc = err_set(E_LIMIT, "%s %s: response body over %zu bytes", req->method, url,
-			     resp->body.max);
+		rc = err_set(E_LIMIT, "%s %s: response body over %zu bytes", req->method,
+			     shown ? shown : "", resp->body.max);
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-		rc = err_set(E_TIMEOUT, "%s %s: timed out (%s)", req->method, url,
+		rc = err_set(E_TIMEOUT, "%s %s: timed out (%s)", req->method, shown ? shown : "",
 			     errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	} else if (cc == CURLE_ABORTED_BY_CALLBACK && req->read_fn) {
 		rc = err_code() ? err_code() : err_set(E_IO, "%s %s: reading the body failed",
-						      req->method, url);
+						      req->method, shown ? shown : "");
 	} else {
-		rc = err_set(E_NET, "%s %s: %s", req->method, url,
+		rc = err_set(E_NET, "%s %s: %s", req->method, shown ? shown : "",
 			     errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
+	free(shown);
 	resp->status = 0;
 out:
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
@@ -534,16 +578,20 @@ static void trace(struct http_client *c, const struct timespec *t0, const char *
 {
 	double at, took;
 
+	char *shown;
+
 	if (!c->opts.verbose)
 		return;
 	took = ms_since(t0);
 	at = ms_since(&c->born) - took;
+	shown = http_url_redact_dup(url);
 	if (status)
-		fprintf(stderr, "http: +%.1fms %.1fms %s %s -> %ld%s\n", at, took, method, url,
-			status, attempt > 1 ? " (retry)" : "");
+		fprintf(stderr, "http: +%.1fms %.1fms %s %s -> %ld%s\n", at, took, method,
+			shown ? shown : "", status, attempt > 1 ? " (retry)" : "");
 	else
-		fprintf(stderr, "http: +%.1fms %.1fms %s %s -> %s\n", at, took, method, url,
-			err_msg());
+		fprintf(stderr, "http: +%.1fms %.1fms %s %s -> %s\n", at, took, method,
+			shown ? shown : "", err_msg());
+	free(shown);
 }
 
 int http_do(struct http_client *c, const struct http_request *req, struct http_response *resp)

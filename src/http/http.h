@@ -100,6 +100,10 @@ void http_client_stats(struct http_client *c, struct http_stats *out);
 
 /* Resolves ref (absolute or relative) against base; malloc'd result or NULL. */
 char *http_resolve_url_dup(const char *base, const char *ref);
+/* The URL for a log or a message: every query value but those that name things (digest,
+ * mount, from, n, last, page, per_page, artifactType) as "***" (signed blob URLs, upload
+ * state). malloc'd. */
+char *http_url_redact_dup(const char *url);
 /* Host (and :port when present) of a URL, malloc'd, lower-case. */
 char *http_url_host_dup(const char *url);
 /* Whether a host (with optional port) is loopback: localhost, 127.x, [::1]. */

@@ -36,3 +36,11 @@ pass "push__oci_layout_to_two_repositories"
 n=$(CONVOY_HTTP_VERBOSE=1 "$CONVOY" push --verbose --source "$T/oci" --tag-list "127.0.0.1:$P/app:v1" 2>&1 | grep -c '^http: ' || true)
 [ "$n" -le 4 ] || fail "re-push made $n requests, expected at most 4"
 pass "push__repush_uploads_nothing ($n requests)"
+# --verbose traces every request, but not the values in a URL's query that grant access (the
+# registry's upload state; a signed blob storage redirect): only names like digest= show.
+"$CONVOY" push --verbose --source "$T/oci" --tag-list "127.0.0.1:$P/traced:v1" >"$T/traced.out" 2>&1 ||
+	{ cat "$T/traced.out"; fail "verbose push"; }
+grep -qE '^http: \+[0-9.]+ms [0-9.]+ms PUT [^ ]*/blobs/uploads/[^ ]*_state=\*\*\*&digest=sha256:[0-9a-f]{64} -> 201' "$T/traced.out" ||
+	{ cat "$T/traced.out"; fail "no traced blob upload with its state redacted"; }
+if grep -E '_state=[^*]' "$T/traced.out"; then fail "an upload state was traced"; fi
+pass "push__verbose_trace_redacts_url_query_values"

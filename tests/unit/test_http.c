@@ -93,7 +93,33 @@ static void test_http__link_header_next(void)
 	CHECK(http_link_find_dup(NULL, "next") == NULL);
 }
 
+/* Traces and messages show URLs without the values that grant access: a redirect to blob
+ * storage signs its query, an upload URL carries the upload's state. */
+static void test_http__url_redacted_for_logs(void)
+{
+	char *p;
+
+	p = http_url_redact_dup("https://s3.example.com/b/x?X-Amz-Credential=AKIA/1&X-Amz-Signature=abc"
+				"&X-Amz-Security-Token=tok");
+	CHECK_STR(p, "https://s3.example.com/b/x?X-Amz-Credential=***&X-Amz-Signature=***"
+		     "&X-Amz-Security-Token=***");
+	free(p);
+	p = http_url_redact_dup("http://r/v2/app/blobs/uploads/u?_state=s3cret&digest=sha256:ab");
+	CHECK_STR(p, "http://r/v2/app/blobs/uploads/u?_state=***&digest=sha256:ab");
+	free(p);
+	p = http_url_redact_dup("http://r/v2/a/blobs/uploads/?mount=sha256:ab&from=b");
+	CHECK_STR(p, "http://r/v2/a/blobs/uploads/?mount=sha256:ab&from=b");
+	free(p);
+	p = http_url_redact_dup("http://r/v2/a/tags/list?n=100&last=x&flag");
+	CHECK_STR(p, "http://r/v2/a/tags/list?n=100&last=x&flag");
+	free(p);
+	p = http_url_redact_dup("http://r/v2/");
+	CHECK_STR(p, "http://r/v2/");
+	free(p);
+}
+
 TEST_MAIN(TEST(test_http__retry_after_seconds_and_dates), TEST(test_http__link_header_next),
+	  TEST(test_http__url_redacted_for_logs),
 	  TEST(test_http__hosts_and_redirect_resolution), TEST(test_http__escape_query_values),
 	  TEST(test_http__refuses_credentials_over_plain_http_to_remote_host),
 	  TEST(test_http__ca_bundle_honours_ssl_cert_file))
