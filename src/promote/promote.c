@@ -10,7 +10,9 @@
  *   C  PUT every target tag (restored on failure) | stage the record | read the ledger index
  *   D  HEAD every tag back | publish the record (PUT the index, HEAD it back: a concurrent
  *      promotion of the same digest must not drop this record)
- * so a same-repository promotion costs four round trips whatever the number of tags.
+ * so a same-repository promotion costs four round trips whatever the number of tags. When the
+ * record cannot be written (C or D), the tags go back where they were: every promotion that
+ * moved a tag is in the ledger.
  */
 #include "promote/promote.h"
 
