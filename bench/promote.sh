@@ -97,3 +97,4 @@ print("%-34s %7.1f/%6.1fms %7.1f/%6.1fms %7.1fx %14s %14s" % (
     name, cm, statistics.mean(c), sm, statistics.mean(s), sm / cm, cr, sr))
 PY
 done
+echo "machine: $(nproc) cores; docker-registry $(docker-registry --version | awk '{print $3}'), $(skopeo --version), convoy: $CONVOY"
