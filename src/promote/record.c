@@ -94,7 +94,9 @@ static int index_lists(const json_t *index, const char *digest)
  * one repository at the same time could each put their own version, and the later PUT would
  * drop the other's record. So after the PUT the tag is read back (HEAD): at the digest of
  * what was put, the record is in; at another, the index is read again and, unless the other
- * writer kept the record, the record is appended to it and put again.
+ * writer kept the record, the record is appended to it and put again. This narrows the race,
+ * it cannot close it: the distribution API has no conditional PUT, so a writer whose whole
+ * read-modify-write spans this PUT and its read-back still drops the record.
  */
 int promote_record_publish(struct promote_record *w, const char *subject_digest)
 {

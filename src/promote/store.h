@@ -50,7 +50,8 @@ int promote_record_stage(struct promote_record *w);
 /* Reads the tag schema index (a no-op with the referrers API). */
 int promote_record_read_index(struct promote_record *w, const char *subject_digest);
 /* Tag schema: puts the index, reads the tag back and, when a concurrent writer put another
- * index in between, merges the record into that one (up to 5 times). */
+ * index in between, merges the record into that one (up to 5 times; narrows the lost-update
+ * race, without a conditional PUT it cannot close it). */
 int promote_record_publish(struct promote_record *w, const char *subject_digest);
 void promote_record_free(struct promote_record *w);
 
