@@ -1,6 +1,6 @@
 /*
  * Fuzz target: what a registry or the user's machine hands us: image references,
- * WWW-Authenticate challenges, docker config.json, Link headers.
+ * WWW-Authenticate challenges, docker config.json, Link headers, URLs to redact for logs.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)registry_config_lookup_json(s, size, "ghcr.io", &cr);
 	registry_creds_free(&cr);
 	link = http_link_find_dup(s, "next");
+	free(link);
+	link = http_url_redact_dup(s); /* Location headers end up in traces and messages */
 	free(link);
 	free(s);
 	return 0;
