@@ -1,7 +1,7 @@
 /*
- * promote: resolve, gate, copy, tag, read back, record. See promote.h. The work goes in
- * rounds; within a round every request is independent of the others and all are in flight
- * at once (util/par):
+ * promote: resolve, gate, copy, tag, read back, record. See promote.h; the jobs of the rounds
+ * are in jobs.c (run.h). The work goes in rounds; within a round every request is independent
+ * of the others and all are in flight at once (util/par):
  *   A  GET the source manifest | HEAD every target tag | HEAD the previous stage's tag (gate)
  *      | probe the referrers API in the ledger repository | HEAD its empty blob (only on
  *      another registry: in the source repository it is there after the first record, and in
@@ -19,15 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "promote/store.h"
-#include "registry/image_copy.h"
-#include "registry/reference.h"
-#include "registry/referrers.h"
-#include "registry/tags_write.h"
+#include "promote/run.h"
 #include "util/err.h"
-#include "util/par.h"
-
-#define PROMOTE_THREADS 8
 
 const char *promote_stage_pointer_tag(const struct pipeline_repo *repo)
 {
@@ -57,328 +50,6 @@ void promote_result_free(struct promote_result *res)
 	strlist_clear(&res->moved);
 	strlist_clear(&res->skipped_tags);
 	memset(res, 0, sizeof(*res));
-}
-
-/* One target repository while the promotion runs. */
-struct tgt {
-	struct registry *reg;
-	char *path;
-	int is_source;    /* the source repository itself: no copy */
-	int has_digest;   /* the manifest is there by digest already (known digest only) */
-	size_t first_tag; /* into run.tags */
-};
-
-struct run {
-	struct registry_sessions *rs;
-	const struct promote_opts *o;
-	struct promote_result *res;
-	const struct pipeline_stage *from, *to;
-	size_t fi, ti;
-	/* source */
-	struct registry_ref src_ref;
-	struct registry *src;
-	char *src_path;
-	const char *ref;
-	int via_stage_tag;
-	struct registry_manifest m;
-	/* gate: the previous stage's pointer tag, when it must be read */
-	struct registry *prev_reg;
-	char *prev_path;
-	const char *prev_tag;
-	char *prev_digest;
-	/* targets, and every target tag flattened */
-	struct tgt *t;
-	size_t nt;
-	struct tag_target *tags;
-	size_t ntags;
-	char **after;
-	struct promote_record rec;
-	int ledger_failed; /* staging or publishing the record failed (tags may be written) */
-	struct registry_copy_stats copy;
-};
-
-/* A round: a list of jobs of different kinds run together. */
-typedef int (*job_fn)(struct run *r, size_t arg);
-struct job {
-	job_fn fn;
-	size_t arg;
-};
-struct round {
-	struct run *r;
-	struct job jobs[64];
-	struct job *more; /* beyond 64 (many tags) */
-	size_t n, cap_more;
-};
-
-static int round_add(struct round *rd, job_fn fn, size_t arg)
-{
-	if (rd->n < 64) {
-		rd->jobs[rd->n].fn = fn;
-		rd->jobs[rd->n++].arg = arg;
-		return 0;
-	}
-	if (rd->n - 64 >= rd->cap_more) {
-		size_t nc = rd->cap_more ? rd->cap_more * 2 : 64;
-		struct job *nm = realloc(rd->more, nc * sizeof(*nm));
-
-		if (!nm)
-			return err_set(E_NOMEM, "out of memory");
-		rd->more = nm;
-		rd->cap_more = nc;
-	}
-	rd->more[rd->n - 64].fn = fn;
-	rd->more[rd->n++ - 64].arg = arg;
-	return 0;
-}
-
-static int round_dispatch(void *ctx, size_t i)
-{
-	struct round *rd = ctx;
-	const struct job *j = i < 64 ? &rd->jobs[i] : &rd->more[i - 64];
-
-	return j->fn(rd->r, j->arg);
-}
-
-/* Runs the round's jobs together; the error of the first job added wins. */
-static int round_run(struct round *rd)
-{
-	int rc = par_run(rd->n, PROMOTE_THREADS, round_dispatch, rd);
-
-	free(rd->more);
-	rd->more = NULL;
-	rd->n = rd->cap_more = 0;
-	return rc;
-}
-
-/* ---- jobs ---- */
-
-static int job_source_get(struct run *r, size_t arg)
-{
-	const struct promote_opts *o = r->o;
-	int rc;
-
-	(void)arg;
-	rc = registry_manifest_get(r->src, r->src_path, r->ref, &r->m);
-	if (rc == E_NOTFOUND)
-		return err_set(E_NOTFOUND, "%s %s/%s%s%s does not exist%s%s%s (nothing was changed)",
-			       o->version && r->ref == o->version ? "version" : "image",
-			       registry_host(r->src), r->src_path, strchr(r->ref, ':') ? "@" : ":",
-			       r->ref, r->from ? " in stage '" : "", r->from ? r->from->name : "",
-			       r->from ? "'" : "");
-	return rc;
-}
-
-static int job_prev_head(struct run *r, size_t arg)
-{
-	int rc = registry_manifest_head(r->prev_reg, r->prev_path, r->prev_tag, &r->prev_digest,
-					NULL);
-
-	(void)arg;
-	if (rc == E_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	return rc;
-}
-
-static int job_tag_head(struct run *r, size_t i)
-{
-	struct tag_target *t = &r->tags[i];
-	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &t->previous, NULL);
-
-	if (rc == E_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	t->previous_known = !rc;
-	return rc ? err_wrap(rc, "reading %s/%s:%s", registry_host(t->reg), t->repo, t->tag) : 0;
-}
-
-static int job_has_digest(struct run *r, size_t i)
-{
-	char *d = NULL;
-	int rc = registry_manifest_head(r->t[i].reg, r->t[i].path, r->o->digest, &d, NULL);
-
-	free(d);
-	r->t[i].has_digest = !rc;
-	if (rc == E_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	return rc;
-}
-
-static int job_empty_head(struct run *r, size_t arg)
-{
-	int ok = 0, rc = registry_blob_exists(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &ok, NULL);
-
-	(void)arg;
-	r->rec.have_empty = !rc && ok;
-	err_clear(); /* only a hint: staging uploads the blob when it is not known to be there */
-	return 0;
-}
-
-static int job_referrers_probe(struct run *r, size_t arg)
-{
-	json_t *index = NULL;
-	int rc = registry_referrers_api(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &index);
-
-	(void)arg;
-	json_decref(index);
-	r->rec.api = !rc;
-	err_clear(); /* no API (or no answer): the tag schema; a record PUT answering
-			OCI-Subject still switches to the API */
-	return 0;
-}
-
-/*
- * Whether the ledger's empty blob can be mounted from the source (another repository of the
- * same registry): then no HEAD in round A, and round B mounts it, or uploads it through the
- * session the refused mount opened.
- */
-static int empty_mountable(const struct run *r)
-{
-	return r->rec.reg && r->rec.reg == r->src && strcmp(r->rec.path, r->src_path);
-}
-
-/*
- * Whether the ledger is in the source repository itself: the empty blob is there whenever
- * anything was promoted there before, so the record goes up without a HEAD first, and the
- * blob only after a refusal (the first record in the repository).
- */
-static int empty_likely(const struct run *r)
-{
-	return r->rec.reg && r->rec.reg == r->src && !strcmp(r->rec.path, r->src_path);
-}
-
-/* The ledger's empty blob: HEAD it in round A unless it is mounted or likely there. */
-static int add_empty_head(struct run *r, struct round *rd)
-{
-	if (empty_likely(r)) {
-		r->rec.optimistic = 1;
-		return 0;
-	}
-	return empty_mountable(r) ? 0 : round_add(rd, job_empty_head, 0);
-}
-
-static int job_empty_upload(struct run *r, size_t arg)
-{
-	int rc = registry_blob_upload_buf_from(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, "{}", 2,
-					       empty_mountable(r) ? r->src_path : NULL, NULL);
-
-	(void)arg;
-	r->rec.have_empty = !rc;
-	err_clear(); /* staging tries again and reports */
-	return 0;
-}
-
-static int job_copy(struct run *r, size_t arg)
-{
-	struct registry_copy_dest d[16] = { { 0 } }, *dd = d;
-	size_t n = 0;
-	int rc;
-
-	(void)arg;
-	if (r->nt > 16 && !(dd = calloc(r->nt, sizeof(*dd))))
-		return err_set(E_NOMEM, "out of memory");
-	for (size_t i = 0; i < r->nt; i++) {
-		if (r->t[i].is_source || r->t[i].has_digest)
-			continue;
-		dd[n].reg = r->t[i].reg;
-		dd[n].repo = r->t[i].path;
-		/* One target: its first tag PUT stores the manifest. Several: every target
-		 * gets the manifest by digest before any tag moves. */
-		dd[n++].put_top = r->nt > 1;
-	}
-	rc = registry_image_copy(r->src, r->src_path, &r->m, dd, n, PROMOTE_THREADS, &r->copy);
-	if (dd != d)
-		free(dd);
-	return rc ? err_wrap(rc, "copying %s (no tag was changed)", r->m.digest) : 0;
-}
-
-static int job_tags_write(struct run *r, size_t arg)
-{
-	(void)arg;
-	return registry_tags_write(r->tags, r->ntags, r->m.digest, r->m.media_type, &r->m.body);
-}
-
-/* A ledger job's outcome: a failure is remembered, the tags it was to record are put back. */
-static int ledger_rc(struct run *r, int rc)
-{
-	if (rc)
-		r->ledger_failed = 1;
-	return rc;
-}
-
-static int job_record_stage(struct run *r, size_t arg)
-{
-	(void)arg;
-	return ledger_rc(r, promote_record_stage(&r->rec));
-}
-
-static int job_record_read_index(struct run *r, size_t arg)
-{
-	(void)arg;
-	return ledger_rc(r, promote_record_read_index(&r->rec, r->m.digest));
-}
-
-static int job_record_publish(struct run *r, size_t arg)
-{
-	int rc = 0;
-
-	(void)arg;
-	if (r->rec.api && !r->rec.staged)
-		rc = promote_record_stage(&r->rec);
-	if (!rc)
-		rc = promote_record_publish(&r->rec, r->m.digest);
-	return ledger_rc(r, rc);
-}
-
-/*
- * The tags moved but the promotion could not be recorded: every promotion is in the ledger,
- * so the tags go back where they were, and the error says so (a tag that did not exist
- * before cannot be deleted through the registry API: it is named).
- */
-static int undo_unrecorded(struct run *r, int rc)
-{
-	struct buf msg = BUF_INIT, fresh = BUF_INIT;
-	size_t left;
-
-	for (size_t i = 0; i < r->ntags; i++)
-		if (r->tags[i].rc)
-			return rc; /* the tag write failed and restored them itself */
-	if (buf_puts(&msg, err_msg()))
-		return rc;
-	left = registry_tags_restore(r->tags, r->ntags);
-	for (size_t i = 0; i < r->ntags; i++)
-		if (r->tags[i].written && !r->tags[i].previous)
-			(void)buf_printf(&fresh, "%s%s/%s:%s", fresh.len ? ", " : "",
-					 registry_host(r->tags[i].reg), r->tags[i].repo,
-					 r->tags[i].tag);
-	if (left)
-		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back, "
-			    "but %s did not exist before and stays (the registry API cannot delete "
-			    "a tag); running the promotion again records it",
-			buf_cstr(&msg), buf_cstr(&fresh));
-	else
-		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back "
-			    "where they were (nothing changed)", buf_cstr(&msg));
-	buf_free(&msg);
-	buf_free(&fresh);
-	return rc;
-}
-
-static int job_read_back(struct run *r, size_t i)
-{
-	const struct tag_target *t = &r->tags[i];
-	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &r->after[i], NULL);
-
-	if (rc == E_NOTFOUND) {
-		err_clear();
-		rc = 0;
-	}
-	return rc ? err_wrap(rc, "reading %s/%s:%s back", registry_host(t->reg), t->repo, t->tag)
-		  : 0;
 }
 
 /* ---- planning ---- */
@@ -458,7 +129,7 @@ static int plan_targets(struct run *r, const char *digest, struct round *rd)
 			r->tags[n].reg = r->t[i].reg;
 			r->tags[n].repo = r->t[i].path;
 			r->tags[n].tag = res->targets[i].tags.items[k];
-			if ((rc = round_add(rd, job_tag_head, n)))
+			if ((rc = promote_round_add(rd, promote_job_tag_head, n)))
 				return rc;
 		}
 	r->rec.reg = r->t[0].reg;
@@ -737,7 +408,7 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		goto out;
 
 	/* Round A: the source, the target tags, the gate's facts, the ledger's repository. */
-	if ((rc = round_add(&rd, job_source_get, 0)))
+	if ((rc = promote_round_add(&rd, promote_job_source_get, 0)))
 		goto out;
 	if (gate_needs_prev(&r)) {
 		const struct pipeline_stage *prev = &o->pipeline->stages[r.ti - 1];
@@ -745,19 +416,19 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		if ((r.prev_tag = promote_stage_pointer_tag(&prev->repos[0])) &&
 		    ((rc = promote_repo_open(rs, prev->repos[0].repository, &r.prev_reg,
 					     &r.prev_path)) ||
-		     (rc = round_add(&rd, job_prev_head, 0))))
+		     (rc = promote_round_add(&rd, promote_job_prev_head, 0))))
 			goto out;
 	}
 	early = !needs_digest(r.to) || o->digest;
 	if (early && (rc = plan_targets(&r, o->digest, &rd)))
 		goto out;
 	for (size_t i = 0; early && o->digest && i < r.nt; i++)
-		if (!r.t[i].is_source && (rc = round_add(&rd, job_has_digest, i)))
+		if (!r.t[i].is_source && (rc = promote_round_add(&rd, promote_job_has_digest, i)))
 			goto out;
 	if (early && !o->dry_run &&
-	    ((rc = add_empty_head(&r, &rd)) || (rc = round_add(&rd, job_referrers_probe, 0))))
+	    ((rc = promote_add_empty_head(&r, &rd)) || (rc = promote_round_add(&rd, promote_job_referrers_probe, 0))))
 		goto out;
-	if ((rc = round_run(&rd)))
+	if ((rc = promote_round_run(&rd)))
 		goto out;
 	if (!(res->digest = strdup(r.m.digest)) || !(res->media_type = strdup(r.m.media_type))) {
 		rc = err_set(E_NOMEM, "out of memory");
@@ -765,9 +436,9 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	}
 	if (!early) { /* tags that name the digest: rendered now, read in a round of their own */
 		if ((rc = plan_targets(&r, res->digest, &rd)) ||
-		    (!o->dry_run && ((rc = add_empty_head(&r, &rd)) ||
-				     (rc = round_add(&rd, job_referrers_probe, 0)))) ||
-		    (rc = round_run(&rd)))
+		    (!o->dry_run && ((rc = promote_add_empty_head(&r, &rd)) ||
+				     (rc = promote_round_add(&rd, promote_job_referrers_probe, 0)))) ||
+		    (rc = promote_round_run(&rd)))
 			goto out;
 	}
 	if ((rc = gate_check(&r)) || (rc = collect(&r, 1)))
@@ -799,14 +470,14 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	/* Round B: the image into every other repository (no tag moves yet). */
 	for (size_t i = 0; i < r.nt; i++)
 		if (!r.t[i].is_source && !r.t[i].has_digest) {
-			if ((rc = round_add(&rd, job_copy, 0)))
+			if ((rc = promote_round_add(&rd, promote_job_copy, 0)))
 				goto out;
 			break;
 		}
 	if (rd.n && !r.rec.have_empty && !r.rec.optimistic &&
-	    (rc = round_add(&rd, job_empty_upload, 0)))
+	    (rc = promote_round_add(&rd, promote_job_empty_upload, 0)))
 		goto out;
-	if ((rc = round_run(&rd)))
+	if ((rc = promote_round_run(&rd)))
 		goto out;
 	res->blobs_mounted = r.copy.mounted;
 	res->blobs_copied = r.copy.copied;
@@ -814,12 +485,12 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	res->manifests_put = r.copy.manifests_put;
 
 	/* Round C: the tags; meanwhile the record is staged where nobody can see it yet. */
-	if ((rc = round_add(&rd, job_tags_write, 0)) ||
-	    (!r.rec.api && ((rc = round_add(&rd, job_record_stage, 0)) ||
-			    (rc = round_add(&rd, job_record_read_index, 0)))) ||
-	    (rc = round_run(&rd))) {
+	if ((rc = promote_round_add(&rd, promote_job_tags_write, 0)) ||
+	    (!r.rec.api && ((rc = promote_round_add(&rd, promote_job_record_stage, 0)) ||
+			    (rc = promote_round_add(&rd, promote_job_record_read_index, 0)))) ||
+	    (rc = promote_round_run(&rd))) {
 		if (r.ledger_failed)
-			rc = undo_unrecorded(&r, rc);
+			rc = promote_undo_unrecorded(&r, rc);
 		goto out;
 	}
 	for (size_t i = 0; i < r.ntags; i++)
@@ -827,11 +498,11 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 
 	/* Round D: every tag read back, and the record published. */
 	for (size_t i = 0; i < r.ntags; i++)
-		if ((rc = round_add(&rd, job_read_back, i)))
+		if ((rc = promote_round_add(&rd, promote_job_read_back, i)))
 			goto out;
-	if ((rc = round_add(&rd, job_record_publish, 0)) || (rc = round_run(&rd))) {
+	if ((rc = promote_round_add(&rd, promote_job_record_publish, 0)) || (rc = promote_round_run(&rd))) {
 		if (r.ledger_failed)
-			rc = undo_unrecorded(&r, rc);
+			rc = promote_undo_unrecorded(&r, rc);
 		goto out;
 	}
 	res->ledger_api = r.rec.api || r.rec.subject_ack;

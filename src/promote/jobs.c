@@ -1,0 +1,280 @@
+/* promote/jobs: the requests of a promotion's rounds, each one job. See run.h. */
+#include "promote/run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/referrers.h"
+#include "util/err.h"
+#include "util/par.h"
+
+int promote_round_add(struct round *rd, job_fn fn, size_t arg)
+{
+	if (rd->n < 64) {
+		rd->jobs[rd->n].fn = fn;
+		rd->jobs[rd->n++].arg = arg;
+		return 0;
+	}
+	if (rd->n - 64 >= rd->cap_more) {
+		size_t nc = rd->cap_more ? rd->cap_more * 2 : 64;
+		struct job *nm = realloc(rd->more, nc * sizeof(*nm));
+
+		if (!nm)
+			return err_set(E_NOMEM, "out of memory");
+		rd->more = nm;
+		rd->cap_more = nc;
+	}
+	rd->more[rd->n - 64].fn = fn;
+	rd->more[rd->n++ - 64].arg = arg;
+	return 0;
+}
+
+static int round_dispatch(void *ctx, size_t i)
+{
+	struct round *rd = ctx;
+	const struct job *j = i < 64 ? &rd->jobs[i] : &rd->more[i - 64];
+
+	return j->fn(rd->r, j->arg);
+}
+
+/* Runs the round's jobs together; the error of the first job added wins. */
+int promote_round_run(struct round *rd)
+{
+	int rc = par_run(rd->n, PROMOTE_THREADS, round_dispatch, rd);
+
+	free(rd->more);
+	rd->more = NULL;
+	rd->n = rd->cap_more = 0;
+	return rc;
+}
+
+/* ---- jobs ---- */
+
+int promote_job_source_get(struct run *r, size_t arg)
+{
+	const struct promote_opts *o = r->o;
+	int rc;
+
+	(void)arg;
+	rc = registry_manifest_get(r->src, r->src_path, r->ref, &r->m);
+	if (rc == E_NOTFOUND)
+		return err_set(E_NOTFOUND, "%s %s/%s%s%s does not exist%s%s%s (nothing was changed)",
+			       o->version && r->ref == o->version ? "version" : "image",
+			       registry_host(r->src), r->src_path, strchr(r->ref, ':') ? "@" : ":",
+			       r->ref, r->from ? " in stage '" : "", r->from ? r->from->name : "",
+			       r->from ? "'" : "");
+	return rc;
+}
+
+int promote_job_prev_head(struct run *r, size_t arg)
+{
+	int rc = registry_manifest_head(r->prev_reg, r->prev_path, r->prev_tag, &r->prev_digest,
+					NULL);
+
+	(void)arg;
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+int promote_job_tag_head(struct run *r, size_t i)
+{
+	struct tag_target *t = &r->tags[i];
+	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &t->previous, NULL);
+
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	t->previous_known = !rc;
+	return rc ? err_wrap(rc, "reading %s/%s:%s", registry_host(t->reg), t->repo, t->tag) : 0;
+}
+
+int promote_job_has_digest(struct run *r, size_t i)
+{
+	char *d = NULL;
+	int rc = registry_manifest_head(r->t[i].reg, r->t[i].path, r->o->digest, &d, NULL);
+
+	free(d);
+	r->t[i].has_digest = !rc;
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+int promote_job_empty_head(struct run *r, size_t arg)
+{
+	int ok = 0, rc = registry_blob_exists(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &ok, NULL);
+
+	(void)arg;
+	r->rec.have_empty = !rc && ok;
+	err_clear(); /* only a hint: staging uploads the blob when it is not known to be there */
+	return 0;
+}
+
+int promote_job_referrers_probe(struct run *r, size_t arg)
+{
+	json_t *index = NULL;
+	int rc = registry_referrers_api(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &index);
+
+	(void)arg;
+	json_decref(index);
+	r->rec.api = !rc;
+	err_clear(); /* no API (or no answer): the tag schema; a record PUT answering
+			OCI-Subject still switches to the API */
+	return 0;
+}
+
+/*
+ * Whether the ledger's empty blob can be mounted from the source (another repository of the
+ * same registry): then no HEAD in round A, and round B mounts it, or uploads it through the
+ * session the refused mount opened.
+ */
+static int empty_mountable(const struct run *r)
+{
+	return r->rec.reg && r->rec.reg == r->src && strcmp(r->rec.path, r->src_path);
+}
+
+/*
+ * Whether the ledger is in the source repository itself: the empty blob is there whenever
+ * anything was promoted there before, so the record goes up without a HEAD first, and the
+ * blob only after a refusal (the first record in the repository).
+ */
+static int empty_likely(const struct run *r)
+{
+	return r->rec.reg && r->rec.reg == r->src && !strcmp(r->rec.path, r->src_path);
+}
+
+/* The ledger's empty blob: HEAD it in round A unless it is mounted or likely there. */
+int promote_add_empty_head(struct run *r, struct round *rd)
+{
+	if (empty_likely(r)) {
+		r->rec.optimistic = 1;
+		return 0;
+	}
+	return empty_mountable(r) ? 0 : promote_round_add(rd, promote_job_empty_head, 0);
+}
+
+int promote_job_empty_upload(struct run *r, size_t arg)
+{
+	int rc = registry_blob_upload_buf_from(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, "{}", 2,
+					       empty_mountable(r) ? r->src_path : NULL, NULL);
+
+	(void)arg;
+	r->rec.have_empty = !rc;
+	err_clear(); /* staging tries again and reports */
+	return 0;
+}
+
+int promote_job_copy(struct run *r, size_t arg)
+{
+	struct registry_copy_dest d[16] = { { 0 } }, *dd = d;
+	size_t n = 0;
+	int rc;
+
+	(void)arg;
+	if (r->nt > 16 && !(dd = calloc(r->nt, sizeof(*dd))))
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->nt; i++) {
+		if (r->t[i].is_source || r->t[i].has_digest)
+			continue;
+		dd[n].reg = r->t[i].reg;
+		dd[n].repo = r->t[i].path;
+		/* One target: its first tag PUT stores the manifest. Several: every target
+		 * gets the manifest by digest before any tag moves. */
+		dd[n++].put_top = r->nt > 1;
+	}
+	rc = registry_image_copy(r->src, r->src_path, &r->m, dd, n, PROMOTE_THREADS, &r->copy);
+	if (dd != d)
+		free(dd);
+	return rc ? err_wrap(rc, "copying %s (no tag was changed)", r->m.digest) : 0;
+}
+
+int promote_job_tags_write(struct run *r, size_t arg)
+{
+	(void)arg;
+	return registry_tags_write(r->tags, r->ntags, r->m.digest, r->m.media_type, &r->m.body);
+}
+
+/* A ledger job's outcome: a failure is remembered, the tags it was to record are put back. */
+static int ledger_rc(struct run *r, int rc)
+{
+	if (rc)
+		r->ledger_failed = 1;
+	return rc;
+}
+
+int promote_job_record_stage(struct run *r, size_t arg)
+{
+	(void)arg;
+	return ledger_rc(r, promote_record_stage(&r->rec));
+}
+
+int promote_job_record_read_index(struct run *r, size_t arg)
+{
+	(void)arg;
+	return ledger_rc(r, promote_record_read_index(&r->rec, r->m.digest));
+}
+
+int promote_job_record_publish(struct run *r, size_t arg)
+{
+	int rc = 0;
+
+	(void)arg;
+	if (r->rec.api && !r->rec.staged)
+		rc = promote_record_stage(&r->rec);
+	if (!rc)
+		rc = promote_record_publish(&r->rec, r->m.digest);
+	return ledger_rc(r, rc);
+}
+
+/*
+ * The tags moved but the promotion could not be recorded: every promotion is in the ledger,
+ * so the tags go back where they were, and the error says so (a tag that did not exist
+ * before cannot be deleted through the registry API: it is named).
+ */
+int promote_undo_unrecorded(struct run *r, int rc)
+{
+	struct buf msg = BUF_INIT, fresh = BUF_INIT;
+	size_t left;
+
+	for (size_t i = 0; i < r->ntags; i++)
+		if (r->tags[i].rc)
+			return rc; /* the tag write failed and restored them itself */
+	if (buf_puts(&msg, err_msg()))
+		return rc;
+	left = registry_tags_restore(r->tags, r->ntags);
+	for (size_t i = 0; i < r->ntags; i++)
+		if (r->tags[i].written && !r->tags[i].previous)
+			(void)buf_printf(&fresh, "%s%s/%s:%s", fresh.len ? ", " : "",
+					 registry_host(r->tags[i].reg), r->tags[i].repo,
+					 r->tags[i].tag);
+	if (left)
+		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back, "
+			    "but %s did not exist before and stays (the registry API cannot delete "
+			    "a tag); running the promotion again records it",
+			buf_cstr(&msg), buf_cstr(&fresh));
+	else
+		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back "
+			    "where they were (nothing changed)", buf_cstr(&msg));
+	buf_free(&msg);
+	buf_free(&fresh);
+	return rc;
+}
+
+int promote_job_read_back(struct run *r, size_t i)
+{
+	const struct tag_target *t = &r->tags[i];
+	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &r->after[i], NULL);
+
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc ? err_wrap(rc, "reading %s/%s:%s back", registry_host(t->reg), t->repo, t->tag)
+		  : 0;
+}

@@ -1,0 +1,96 @@
+/*
+ * promote/run: the state of one promotion while it runs, and its rounds: lists of independent
+ * requests (jobs) run at once on util/par. The jobs are in jobs.c, the planning and the order
+ * of rounds in promote.c. Internal to promote/.
+ */
+#ifndef CONVOY_PROMOTE_RUN_H
+#define CONVOY_PROMOTE_RUN_H
+
+#include "promote/promote.h"
+#include "promote/store.h"
+#include "registry/image_copy.h"
+#include "registry/reference.h"
+#include "registry/tags_write.h"
+
+#define PROMOTE_THREADS 8
+
+/* One target repository while the promotion runs. */
+struct tgt {
+	struct registry *reg;
+	char *path;
+	int is_source;    /* the source repository itself: no copy */
+	int has_digest;   /* the manifest is there by digest already (known digest only) */
+	size_t first_tag; /* into run.tags */
+};
+
+struct run {
+	struct registry_sessions *rs;
+	const struct promote_opts *o;
+	struct promote_result *res;
+	const struct pipeline_stage *from, *to;
+	size_t fi, ti;
+	/* source */
+	struct registry_ref src_ref;
+	struct registry *src;
+	char *src_path;
+	const char *ref;
+	int via_stage_tag;
+	struct registry_manifest m;
+	/* gate: the previous stage's pointer tag, when it must be read */
+	struct registry *prev_reg;
+	char *prev_path;
+	const char *prev_tag;
+	char *prev_digest;
+	/* targets, and every target tag flattened */
+	struct tgt *t;
+	size_t nt;
+	struct tag_target *tags;
+	size_t ntags;
+	char **after;
+	struct promote_record rec;
+	int ledger_failed; /* staging or publishing the record failed (tags may be written) */
+	struct registry_copy_stats copy;
+};
+
+/* A round: a list of jobs of different kinds run together. */
+typedef int (*job_fn)(struct run *r, size_t arg);
+struct job {
+	job_fn fn;
+	size_t arg;
+};
+struct round {
+	struct run *r;
+	struct job jobs[64];
+	struct job *more; /* beyond 64 (many tags) */
+	size_t n, cap_more;
+};
+
+/* Adds a job to the round; runs the round's jobs together (the error of the first job added
+ * wins) and empties it. */
+int promote_round_add(struct round *rd, job_fn fn, size_t arg);
+int promote_round_run(struct round *rd);
+
+/* Round A */
+int promote_job_source_get(struct run *r, size_t arg);
+int promote_job_prev_head(struct run *r, size_t arg);
+int promote_job_tag_head(struct run *r, size_t i);
+int promote_job_has_digest(struct run *r, size_t i);
+int promote_job_referrers_probe(struct run *r, size_t arg);
+/* The ledger's empty blob: HEADs it in round A unless it is mounted or likely there. */
+int promote_add_empty_head(struct run *r, struct round *rd);
+int promote_job_empty_head(struct run *r, size_t arg);
+/* Round B */
+int promote_job_empty_upload(struct run *r, size_t arg);
+int promote_job_copy(struct run *r, size_t arg);
+/* Round C */
+int promote_job_tags_write(struct run *r, size_t arg);
+int promote_job_record_stage(struct run *r, size_t arg);
+int promote_job_record_read_index(struct run *r, size_t arg);
+/* Round D */
+int promote_job_read_back(struct run *r, size_t i);
+int promote_job_record_publish(struct run *r, size_t arg);
+/* The tags moved but the record could not be written: puts them back; returns rc with the
+ * message saying so. */
+int promote_undo_unrecorded(struct run *r, int rc);
+
+#endif
