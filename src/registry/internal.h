@@ -1,4 +1,5 @@
-/* registry/internal: the session struct and helpers shared by client.c, blob.c, errors.c. */
+/* registry/internal: the session struct and helpers shared by client.c, manifest.c, blob.c,
+ * errors.c. */
 #ifndef CONVOY_REGISTRY_INTERNAL_H
 #define CONVOY_REGISTRY_INTERNAL_H
 

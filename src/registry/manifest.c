@@ -1,0 +1,287 @@
+/* registry/manifest: manifests by tag or digest (GET, HEAD, PUT) and tag lists. See client.h. */
+#include "registry/client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "registry/digest.h"
+#include "registry/internal.h"
+#include "registry/reference.h"
+#include "util/err.h"
+
+void registry_manifest_free(struct registry_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->media_type);
+	free(m->digest);
+	buf_free(&m->body);
+	memset(m, 0, sizeof(*m));
+}
+
+static char *content_type_dup(const struct http_response *resp)
+{
+	const char *ct = http_header(resp, "content-type");
+
+	return ct ? strndup(ct, strcspn(ct, "; ")) : NULL;
+}
+
+int registry_manifest_get(struct registry *r, const char *repo, const char *ref,
+			  struct registry_manifest *out)
+{
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	struct strlist hdrs = STRLIST_INIT;
+	struct buf url = BUF_INIT, scope = BUF_INIT;
+	char digest[REGISTRY_DIGEST_LEN + 1];
+	const char *dcd;
+	json_t *root = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = strlist_add(&hdrs, "Accept: " REGISTRY_ACCEPT_MANIFESTS)) ||
+	    (rc = registry_url(r, &url, "/v2/%s/manifests/%s", repo, ref)) ||
+	    (rc = registry_scope(&scope, repo, "pull", NULL)))
+		goto out;
+	req.method = "GET";
+	req.url = buf_cstr(&url);
+	req.headers = &hdrs;
+	req.max_body = REGISTRY_MAX_MANIFEST;
+	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
+		goto wrap;
+	if (resp.status == 404) {
+		rc = err_set(E_NOTFOUND, "manifest %s not found", ref);
+		goto wrap;
+	}
+	if (resp.status != 200) {
+		rc = registry_error_from_response(&resp, "GET manifest");
+		goto wrap;
+	}
+	if ((rc = registry_digest_buf(resp.body.data, resp.body.len, digest)))
+		goto out;
+	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest)) {
+		rc = err_set(E_INTEGRITY, "manifest %s: the registry sent content with digest %s",
+			     ref, digest);
+		goto wrap;
+	}
+	dcd = http_header(&resp, "docker-content-digest");
+	if (dcd && !strncmp(dcd, "sha256:", 7) && strcmp(dcd, digest)) {
+		rc = err_set(E_INTEGRITY, "manifest %s: Docker-Content-Digest %s does not match "
+			     "the content (%s)", ref, dcd, digest);
+		goto wrap;
+	}
+	root = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+	if (json_is_string(json_object_get(root, "mediaType")))
+		out->media_type = strdup(json_string_value(json_object_get(root, "mediaType")));
+	else
+		out->media_type = content_type_dup(&resp);
+	out->digest = strdup(digest);
+	out->body = resp.body;
+	memset(&resp.body, 0, sizeof(resp.body));
+	if (!out->digest) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	goto out;
+wrap:
+	err_wrap(rc, "%s/%s", r->host, repo);
+out:
+	if (rc)
+		registry_manifest_free(out);
+	json_decref(root);
+	http_response_free(&resp);
+	strlist_clear(&hdrs);
+	buf_free(&url);
+	buf_free(&scope);
+	return rc;
+}
+
+int registry_manifest_head(struct registry *r, const char *repo, const char *ref,
+			   char **digest, char **media_type)
+{
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	struct strlist hdrs = STRLIST_INIT;
+	struct buf url = BUF_INIT, scope = BUF_INIT;
+	const char *dcd;
+	int rc;
+
+	if (digest)
+		*digest = NULL;
+	if (media_type)
+		*media_type = NULL;
+	if ((rc = strlist_add(&hdrs, "Accept: " REGISTRY_ACCEPT_MANIFESTS)) ||
+	    (rc = registry_url(r, &url, "/v2/%s/manifests/%s", repo, ref)) ||
+	    (rc = registry_scope(&scope, repo, "pull", NULL)))
+		goto out;
+	req.method = "HEAD";
+	req.url = buf_cstr(&url);
+	req.headers = &hdrs;
+	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
+		goto wrap;
+	if (resp.status == 404) {
+		rc = err_set(E_NOTFOUND, "manifest %s not found", ref);
+		goto wrap;
+	}
+	if (resp.status != 200) {
+		rc = registry_error_from_response(&resp, "HEAD manifest");
+		goto wrap;
+	}
+	dcd = http_header(&resp, "docker-content-digest");
+	if (!dcd || !registry_digest_valid(dcd)) {
+		/* Some registries omit it on HEAD: fall back to GET, which computes it. */
+		struct registry_manifest m;
+
+		rc = registry_manifest_get(r, repo, ref, &m);
+		if (!rc) {
+			if (digest)
+				*digest = m.digest, m.digest = NULL;
+			if (media_type)
+				*media_type = m.media_type, m.media_type = NULL;
+		}
+		registry_manifest_free(&m);
+		goto out;
+	}
+	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, dcd)) {
+		rc = err_set(E_INTEGRITY, "manifest %s: the registry answered digest %s", ref, dcd);
+		goto wrap;
+	}
+	if (digest && !(*digest = strdup(dcd)))
+		rc = err_set(E_NOMEM, "out of memory");
+	if (media_type)
+		*media_type = content_type_dup(&resp);
+	goto out;
+wrap:
+	err_wrap(rc, "%s/%s", r->host, repo);
+out:
+	http_response_free(&resp);
+	strlist_clear(&hdrs);
+	buf_free(&url);
+	buf_free(&scope);
+	return rc;
+}
+
+int registry_manifest_put(struct registry *r, const char *repo, const char *ref,
+			  const char *media_type, const void *body, size_t len, int *subject_ack)
+{
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	struct strlist hdrs = STRLIST_INIT;
+	struct buf url = BUF_INIT, scope = BUF_INIT, ct = BUF_INIT;
+	char digest[REGISTRY_DIGEST_LEN + 1];
+	const char *dcd;
+	int rc;
+
+	if (subject_ack)
+		*subject_ack = 0;
+	if ((rc = registry_digest_buf(body, len, digest)))
+		return rc;
+	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest))
+		return err_set(E_INTEGRITY, "manifest for %s has digest %s", ref, digest);
+	if ((rc = buf_printf(&ct, "Content-Type: %s", media_type)) ||
+	    (rc = strlist_add(&hdrs, buf_cstr(&ct))) ||
+	    (rc = registry_url(r, &url, "/v2/%s/manifests/%s", repo, ref)) ||
+	    (rc = registry_scope(&scope, repo, "pull,push", NULL)))
+		goto out;
+	req.method = "PUT";
+	req.url = buf_cstr(&url);
+	req.headers = &hdrs;
+	req.body = body;
+	req.body_len = len;
+	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
+		goto wrap;
+	if (resp.status != 201 && resp.status != 200) {
+		rc = registry_error_from_response(&resp, "PUT manifest");
+		goto wrap;
+	}
+	dcd = http_header(&resp, "docker-content-digest");
+	if (dcd && strcmp(dcd, digest)) {
+		rc = err_set(E_INTEGRITY, "PUT manifest %s: the registry answered "
+			     "Docker-Content-Digest %s, expected %s", ref, dcd, digest);
+		goto wrap;
+	}
+	if (subject_ack && http_header(&resp, "oci-subject"))
+		*subject_ack = 1;
+	goto out;
+wrap:
+	err_wrap(rc, "%s/%s:%s", r->host, repo, ref);
+out:
+	http_response_free(&resp);
+	strlist_clear(&hdrs);
+	buf_free(&url);
+	buf_free(&scope);
+	buf_free(&ct);
+	return rc;
+}
+
+/* The URL in a Link header with rel="next", resolved against base; NULL if none. */
+static char *link_next_dup(const char *base, const char *link)
+{
+	char *rel = http_link_find_dup(link, "next"), *res;
+
+	if (!rel)
+		return NULL;
+	res = http_resolve_url_dup(base, rel);
+	free(rel);
+	return res;
+}
+
+int registry_tag_list(struct registry *r, const char *repo, struct strlist *out)
+{
+	struct http_request req = { 0 };
+	struct http_response resp = { 0 };
+	struct buf url = BUF_INIT, scope = BUF_INIT;
+	char *next = NULL;
+	json_t *root = NULL;
+	int rc, pages = 0;
+
+	if ((rc = registry_url(r, &url, "/v2/%s/tags/list?n=1000", repo)) ||
+	    (rc = registry_scope(&scope, repo, "pull", NULL)))
+		goto out;
+	for (;;) {
+		json_t *tags, *v;
+		size_t i;
+
+		req.method = "GET";
+		req.url = next ? next : buf_cstr(&url);
+		req.max_body = 16u * 1024 * 1024;
+		if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
+			goto wrap;
+		if (resp.status == 404) {
+			rc = err_set(E_NOTFOUND, "repository not found");
+			goto wrap;
+		}
+		if (resp.status != 200) {
+			rc = registry_error_from_response(&resp, "GET tags/list");
+			goto wrap;
+		}
+		root = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+		tags = json_object_get(root, "tags");
+		json_array_foreach(tags, i, v)
+			if (json_is_string(v) && (rc = strlist_add(out, json_string_value(v))))
+				goto out;
+		json_decref(root);
+		root = NULL;
+		{
+			char *n = link_next_dup(req.url, http_header(&resp, "link"));
+
+			free(next);
+			next = n;
+		}
+		http_response_reset(&resp);
+		if (!next || ++pages > 1000)
+			break;
+	}
+	goto out;
+wrap:
+	err_wrap(rc, "%s/%s", r->host, repo);
+out:
+	free(next);
+	json_decref(root);
+	http_response_free(&resp);
+	buf_free(&url);
+	buf_free(&scope);
+	return rc;
+}
