@@ -28,37 +28,56 @@ static char *content_type_dup(const struct http_response *resp)
 	return ct ? strndup(ct, strcspn(ct, "; ")) : NULL;
 }
 
+/*
+ * GET or HEAD of repo's manifest ref with every manifest type accepted: 0 with a 200 in resp,
+ * else the error (E_NOTFOUND for a 404) wrapped with the repository.
+ */
+static int manifest_fetch(struct registry *r, const char *repo, const char *ref,
+			  const char *method, struct http_response *resp)
+{
+	struct http_request req = { 0 };
+	struct strlist hdrs = STRLIST_INIT;
+	struct buf url = BUF_INIT, scope = BUF_INIT, what = BUF_INIT;
+	int rc;
+
+	if ((rc = strlist_add(&hdrs, "Accept: " REGISTRY_ACCEPT_MANIFESTS)) ||
+	    (rc = registry_url(r, &url, "/v2/%s/manifests/%s", repo, ref)) ||
+	    (rc = registry_scope(&scope, repo, "pull", NULL)) ||
+	    (rc = buf_printf(&what, "%s manifest", method)))
+		goto out;
+	req.method = method;
+	req.url = buf_cstr(&url);
+	req.headers = &hdrs;
+	req.max_body = REGISTRY_MAX_MANIFEST;
+	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, resp)))
+		goto wrap;
+	if (resp->status == 404)
+		rc = err_set(E_NOTFOUND, "manifest %s not found", ref);
+	else if (resp->status != 200)
+		rc = registry_error_from_response(resp, buf_cstr(&what));
+wrap:
+	if (rc)
+		err_wrap(rc, "%s/%s", r->host, repo);
+out:
+	strlist_clear(&hdrs);
+	buf_free(&url);
+	buf_free(&scope);
+	buf_free(&what);
+	return rc;
+}
+
 int registry_manifest_get(struct registry *r, const char *repo, const char *ref,
 			  struct registry_manifest *out)
 {
-	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
-	struct strlist hdrs = STRLIST_INIT;
-	struct buf url = BUF_INIT, scope = BUF_INIT;
 	char digest[REGISTRY_DIGEST_LEN + 1];
 	const char *dcd;
 	json_t *root = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = strlist_add(&hdrs, "Accept: " REGISTRY_ACCEPT_MANIFESTS)) ||
-	    (rc = registry_url(r, &url, "/v2/%s/manifests/%s", repo, ref)) ||
-	    (rc = registry_scope(&scope, repo, "pull", NULL)))
+	if ((rc = manifest_fetch(r, repo, ref, "GET", &resp)))
 		goto out;
-	req.method = "GET";
-	req.url = buf_cstr(&url);
-	req.headers = &hdrs;
-	req.max_body = REGISTRY_MAX_MANIFEST;
-	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
-		goto wrap;
-	if (resp.status == 404) {
-		rc = err_set(E_NOTFOUND, "manifest %s not found", ref);
-		goto wrap;
-	}
-	if (resp.status != 200) {
-		rc = registry_error_from_response(&resp, "GET manifest");
-		goto wrap;
-	}
 	if ((rc = registry_digest_buf(resp.body.data, resp.body.len, digest)))
 		goto out;
 	if (!strncmp(ref, "sha256:", 7) && strcmp(ref, digest)) {
@@ -92,19 +111,13 @@ out:
 		registry_manifest_free(out);
 	json_decref(root);
 	http_response_free(&resp);
-	strlist_clear(&hdrs);
-	buf_free(&url);
-	buf_free(&scope);
 	return rc;
 }
 
 int registry_manifest_head(struct registry *r, const char *repo, const char *ref,
 			   char **digest, char **media_type)
 {
-	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
-	struct strlist hdrs = STRLIST_INIT;
-	struct buf url = BUF_INIT, scope = BUF_INIT;
 	const char *dcd;
 	int rc;
 
@@ -112,23 +125,8 @@ int registry_manifest_head(struct registry *r, const char *repo, const char *ref
 		*digest = NULL;
 	if (media_type)
 		*media_type = NULL;
-	if ((rc = strlist_add(&hdrs, "Accept: " REGISTRY_ACCEPT_MANIFESTS)) ||
-	    (rc = registry_url(r, &url, "/v2/%s/manifests/%s", repo, ref)) ||
-	    (rc = registry_scope(&scope, repo, "pull", NULL)))
+	if ((rc = manifest_fetch(r, repo, ref, "HEAD", &resp)))
 		goto out;
-	req.method = "HEAD";
-	req.url = buf_cstr(&url);
-	req.headers = &hdrs;
-	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
-		goto wrap;
-	if (resp.status == 404) {
-		rc = err_set(E_NOTFOUND, "manifest %s not found", ref);
-		goto wrap;
-	}
-	if (resp.status != 200) {
-		rc = registry_error_from_response(&resp, "HEAD manifest");
-		goto wrap;
-	}
 	dcd = http_header(&resp, "docker-content-digest");
 	if (!dcd || !registry_digest_valid(dcd)) {
 		/* Some registries omit it on HEAD: fall back to GET, which computes it. */
@@ -157,9 +155,6 @@ wrap:
 	err_wrap(rc, "%s/%s", r->host, repo);
 out:
 	http_response_free(&resp);
-	strlist_clear(&hdrs);
-	buf_free(&url);
-	buf_free(&scope);
 	return rc;
 }
 
