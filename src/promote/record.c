@@ -145,9 +145,11 @@ int promote_record_publish(struct promote_record *w, const char *subject_digest)
 		if (now && !strcmp(now, put_digest))
 			break;
 		if (attempt == PUBLISH_TRIES) {
+			w->contended = 1;
 			rc = err_set(E_CONFLICT, "the ledger index %s kept changing under concurrent "
 						 "promotions (%d tries); this promotion's record %s "
-						 "may be missing from it", buf_cstr(&tag),
+						 "may be missing from it (the tags moved: run the "
+						 "promotion again to record it)", buf_cstr(&tag),
 				     PUBLISH_TRIES, w->digest);
 			goto out;
 		}

@@ -36,6 +36,7 @@ struct promote_record {
 	int api;            /* the registry has the referrers API (probed) */
 	int staged;         /* the record manifest is in the registry */
 	int subject_ack;    /* its PUT was answered OCI-Subject: the API lists it already */
+	int contended;      /* publishing gave up: the index kept changing (record maybe in) */
 	int have_empty;     /* the OCI empty blob is in the repository already */
 	int optimistic;     /* not known: put the record first, upload the blob only if refused */
 	struct buf manifest;
