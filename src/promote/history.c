@@ -64,17 +64,32 @@ int promote_ledger_from_index(const json_t *index, const char *digest,
 	return rc;
 }
 
-int promote_ledger_read(struct registry *reg, const char *path, const char *digest,
-			struct ledger_records *out)
+/* api: 1 the referrers API, 0 the tag schema, -1 not known (the API, else the tag schema). */
+static int ledger_read(struct registry *reg, const char *path, const char *digest, int api,
+		       struct ledger_records *out)
 {
 	json_t *index = NULL;
-	int api, rc = registry_referrers_get(reg, path, digest, &index, &api);
+	int rc = api > 0   ? registry_referrers_api(reg, path, digest, &index)
+		 : api == 0 ? registry_referrers_tag_get(reg, path, digest, &index)
+			    : registry_referrers_get(reg, path, digest, &index, &api);
 
 	if (!rc)
 		rc = promote_ledger_from_index(index, digest, out);
 	json_decref(index);
 	return rc ? err_wrap(rc, "reading the ledger of %s/%s@%s", registry_host(reg), path, digest)
 		  : 0;
+}
+
+int promote_ledger_read(struct registry *reg, const char *path, const char *digest,
+			struct ledger_records *out)
+{
+	return ledger_read(reg, path, digest, -1, out);
+}
+
+int promote_ledger_read_known(struct registry *reg, const char *path, const char *digest,
+			      int api, struct ledger_records *out)
+{
+	return ledger_read(reg, path, digest, api ? 1 : 0, out);
 }
 
 static char *xstrdup(const char *s)
@@ -108,21 +123,14 @@ struct ledger_scan {
 static int scan_one(void *ctx, size_t i)
 {
 	struct ledger_scan *s = ctx;
-	const char *digest = s->digests.items[i];
-	json_t *index = NULL;
-	int rc = s->api ? registry_referrers_api(s->reg, s->path, digest, &index)
-			: registry_referrers_tag_get(s->reg, s->path, digest, &index);
+	int rc = promote_ledger_read_known(s->reg, s->path, s->digests.items[i], s->api,
+					   &s->found[i]);
 
 	if (rc == E_INTEGRITY) { /* a tag of the schema's form that is no index: not a ledger */
 		err_clear();
 		return 0;
 	}
-	if (!rc)
-		rc = promote_ledger_from_index(index, digest, &s->found[i]);
-	json_decref(index);
-	return rc ? err_wrap(rc, "reading the ledger of %s/%s@%s", registry_host(s->reg), s->path,
-			     digest)
-		  : 0;
+	return rc;
 }
 
 static int resolve_one(void *ctx, size_t i)
@@ -162,17 +170,6 @@ static int scan_tagged_subjects(struct ledger_scan *s, const struct strlist *tag
 	return rc;
 }
 
-/* Whether the registry lists referrers through the OCI 1.1 API (any subject will do). */
-static int has_referrers_api(struct registry *reg, const char *path)
-{
-	json_t *index = NULL;
-	int rc = registry_referrers_api(reg, path, OCI_EMPTY_DIGEST, &index);
-
-	json_decref(index);
-	err_clear();
-	return !rc;
-}
-
 /*
  * Every convoy record in reg/path (into all), without knowing the subjects: the repository's
  * tags are listed and every "sha256-<hex>" referrers index is read (the tag schema), or, on a
@@ -199,7 +196,7 @@ static int ledger_scan(struct registry *reg, const char *path, struct ledger_rec
 		memcpy(d + 7, tags.items[i] + 7, 64 + 1);
 		rc = strlist_add(&s.digests, d);
 	}
-	if (!rc && !s.digests.len && tags.len && (s.api = has_referrers_api(reg, path)))
+	if (!rc && !s.digests.len && tags.len && (s.api = registry_referrers_supported(reg, path)))
 		rc = scan_tagged_subjects(&s, &tags);
 	if (rc || !s.digests.len)
 		goto out;

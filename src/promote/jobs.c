@@ -118,14 +118,10 @@ int promote_job_empty_head(struct run *r, size_t arg)
 
 int promote_job_referrers_probe(struct run *r, size_t arg)
 {
-	json_t *index = NULL;
-	int rc = registry_referrers_api(r->rec.reg, r->rec.path, OCI_EMPTY_DIGEST, &index);
-
 	(void)arg;
-	json_decref(index);
-	r->rec.api = !rc;
-	err_clear(); /* no API (or no answer): the tag schema; a record PUT answering
-			OCI-Subject still switches to the API */
+	/* No API (or no answer): the tag schema; a record PUT answering OCI-Subject still
+	 * switches to the API. */
+	r->rec.api = registry_referrers_supported(r->rec.reg, r->rec.path);
 	return 0;
 }
 

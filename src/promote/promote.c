@@ -340,7 +340,8 @@ static int record_if_missing(struct run *r)
 {
 	struct promote_result *res = r->res;
 	struct ledger_records l = { 0 };
-	int rc = promote_ledger_read(r->rec.reg, r->rec.path, res->digest, &l);
+	int rc = promote_ledger_read_known(r->rec.reg, r->rec.path, res->digest,
+					   r->rec.api, &l); /* probed in round A */
 
 	if (!rc && !ledger_records_latest(&l, res->to, NULL)) {
 		free(res->previous_digest);

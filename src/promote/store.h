@@ -23,6 +23,9 @@ int promote_ledger_from_index(const json_t *index, const char *digest,
 /* The convoy records among the referrers of digest in reg/path (added to out). */
 int promote_ledger_read(struct registry *reg, const char *path, const char *digest,
 			struct ledger_records *out);
+/* The same when it is known whether the registry has the referrers API (no probe). */
+int promote_ledger_read_known(struct registry *reg, const char *path, const char *digest,
+			      int api, struct ledger_records *out);
 
 /*
  * Writing a record is two steps so that the slow part overlaps the tag writes: stage puts the

@@ -95,6 +95,19 @@ out:
 	return rc;
 }
 
+int registry_referrers_supported(struct registry *r, const char *repo)
+{
+	/* The OCI empty descriptor's digest: a valid subject no manifest refers to. */
+	static const char probe[] =
+		"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+	json_t *index = NULL;
+	int rc = registry_referrers_api(r, repo, probe, &index);
+
+	json_decref(index);
+	err_clear();
+	return !rc;
+}
+
 int registry_referrers_get(struct registry *r, const char *repo, const char *digest,
 			   json_t **index, int *api)
 {

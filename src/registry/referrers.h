@@ -15,6 +15,9 @@
 /* The referrers API: *index (caller's) on 200; E_NOTFOUND when the registry has no such API. */
 int registry_referrers_api(struct registry *r, const char *repo, const char *digest,
 			   json_t **index);
+/* Whether the registry has the referrers API in repo (asks about a digest nothing refers to;
+ * no answer counts as no API). Clears the error. */
+int registry_referrers_supported(struct registry *r, const char *repo);
 /* The tag schema: the index under "sha256-<hex>" (an empty index when the tag is absent). */
 int registry_referrers_tag_get(struct registry *r, const char *repo, const char *digest,
 			       json_t **index);
