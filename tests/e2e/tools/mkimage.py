@@ -2,11 +2,14 @@
 """mkimage.py: writes a small OCI image layout for tests (stdlib only).
 
   mkimage.py DIR [--seed S] [--layers N] [--layer-size BYTES] [--platforms linux/amd64,linux/arm64]
+             [--variants N]
 
 Each layer is a real gzip'd tar holding one file of deterministic pseudo-random bytes derived
 from the seed, so different seeds give different digests and the same seed the same image.
 With --platforms, an OCI index with one image per platform is written. The layout's index.json
 names the image under the tag "latest" (skopeo: oci:DIR:latest). Prints the top digest.
+With --variants N (one platform only), N more images share its layers and differ in one config
+label: tags v1..vN, one new digest each for the price of a config blob (bench rounds).
 """
 import argparse, gzip, hashlib, io, json, os, random, tarfile
 
@@ -31,15 +34,21 @@ def layer(seed, i, size):
         g.write(tar)
     return gz.getvalue(), "sha256:" + hashlib.sha256(tar).hexdigest()
 
-def image(root, seed, nlayers, size, os_, arch):
+def image(root, seed, nlayers, size, os_, arch, variants=0):
     layers, diffs = [], []
     for i in range(nlayers):
         gz, diff = layer("%s-%s-%s" % (seed, os_, arch), i, size)
         layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
                        "digest": blob(root, gz), "size": len(gz)})
         diffs.append(diff)
+    return [manifest(root, seed, layers, diffs, os_, arch, v) for v in range(variants + 1)]
+
+def manifest(root, seed, layers, diffs, os_, arch, variant):
+    labels = {"seed": str(seed)}
+    if variant:
+        labels["variant"] = str(variant)
     cfg = json.dumps({"architecture": arch, "os": os_, "created": "2026-01-01T00:00:00Z",
-                      "config": {"Labels": {"seed": str(seed)}},
+                      "config": {"Labels": labels},
                       "rootfs": {"type": "layers", "diff_ids": diffs}},
                      sort_keys=True).encode()
     man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -57,23 +66,32 @@ def main():
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--layer-size", type=int, default=1024)
     ap.add_argument("--platforms", default="")
+    ap.add_argument("--variants", type=int, default=0)
     a = ap.parse_args()
+    if a.variants and a.platforms:
+        ap.error("--variants makes single-platform images only")
     os.makedirs(a.dir, exist_ok=True)
     with open(os.path.join(a.dir, "oci-layout"), "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
     if a.platforms:
-        descs = [image(a.dir, a.seed, a.layers, a.layer_size, *p.split("/", 1))
+        descs = [image(a.dir, a.seed, a.layers, a.layer_size, *p.split("/", 1))[0]
                  for p in a.platforms.split(",")]
         idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
                           "manifests": descs}, sort_keys=True).encode()
         top = {"mediaType": "application/vnd.oci.image.index.v1+json",
                "digest": blob(a.dir, idx), "size": len(idx)}
     else:
-        top = image(a.dir, a.seed, a.layers, a.layer_size, "linux", "amd64")
-        top.pop("platform")
+        descs = image(a.dir, a.seed, a.layers, a.layer_size, "linux", "amd64", a.variants)
+        for d in descs:
+            d.pop("platform")
+        top, extra = descs[0], descs[1:]
     top["annotations"] = {"org.opencontainers.image.ref.name": "latest"}
+    if a.platforms:
+        extra = []
+    for v, d in enumerate(extra, 1):
+        d["annotations"] = {"org.opencontainers.image.ref.name": "v%d" % v}
     with open(os.path.join(a.dir, "index.json"), "w") as f:
-        json.dump({"schemaVersion": 2, "manifests": [top]}, f)
+        json.dump({"schemaVersion": 2, "manifests": [top] + extra}, f)
     print(top["digest"])
 
 main()
