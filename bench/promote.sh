@@ -97,7 +97,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	n0=$(wc -l <"$T/A.log")
 	read -r l d b < <(python3 "$SRC/bench/promote_floor.py" "$A" app dev "floor-$i")
 	# and the registry's own time along the same dependent steps, from its log
-	s=$(tail -n +$((n0 + 1)) "$T/A.log" | python3 "$SRC/bench/promote_floor.py" --server-time "floor-$i")
+	s=$(tail -n +$((n0 + 1)) "$T/A.log" | python3 "$SRC/bench/promote_floor.py" --server-time "floor-$i" dev)
 	FLOOR_LEDGER+=" $l" FLOOR_NOREAD+=" $d" FLOOR_BARE+=" $b" FLOOR_SERVER+=" $s"
 done
 echo "image: $LAYERS layers, $size bytes of blobs; $ROUNDS rounds each; storage: ${BENCH_STORAGE:-filesystem under ${BENCH_DIR:-/tmp}}"

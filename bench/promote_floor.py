@@ -12,17 +12,17 @@ opened once per worker, in the same dependency order as convoy's rounds:
 
 and, for comparison, the bare copy a tool without a ledger or read-back needs (A, then the tag
 PUT). One promotion of each kind per call, into new tags named after NAME. Only the requests
-are timed: the process start of a real command line tool (about a
-millisecond here for /bin/true) is not in these numbers, so the floor is lower than any tool
-can reach. Prints three times in microseconds: ledger, ledger up to step D (no index read-back:
-the issue asks for the tag read-back only; the index one is convoy's guard against a lost record),
-bare.
+are timed: the process start of a real command line tool (about a millisecond here for
+/bin/true) is not in these numbers, so the floor is lower than any tool can reach. Prints three
+times in microseconds: ledger, ledger up to step D (no index read-back: the issue asks for the
+tag read-back only; the index one is convoy's guard against a lost record), bare.
 
-With --server-time NAME, reads the registry's log of such a call on stdin instead and prints
+With --server-time NAME SOURCE_TAG, reads the registry's log of such a call on stdin instead and prints
 the registry's own time along the ledger promotion's dependent steps (the slowest request of each
 step, as the registry logged it): no client of any kind can be faster than that.
 
-Usage: promote_floor.py HOST:PORT REPO SOURCE_TAG NAME | promote_floor.py --server-time NAME
+Usage: promote_floor.py HOST:PORT REPO SOURCE_TAG NAME
+       promote_floor.py --server-time NAME SOURCE_TAG <registry.log
 """
 import hashlib
 import http.client
@@ -39,13 +39,15 @@ ACCEPT = ", ".join([OCI_MANIFEST, OCI_INDEX,
                     "application/vnd.docker.distribution.manifest.v2+json",
                     "application/vnd.docker.distribution.manifest.list.v2+json"])
 
+
 def go_duration(s):
     """A Go duration as the registry logs it (1.5ms, 890.2µs, 1.2s) in microseconds."""
     m = re.fullmatch(r"([\d.]+)(ns|µs|us|ms|s)", s)
     return float(m.group(1)) * {"ns": 1e-3, "µs": 1, "us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
 
 
-def server_time(name):
+def server_time(name, src_tag):
+    """The ledger promotion's requests come first in the log (the bare one starts after it)."""
     reqs = []
     for line in sys.stdin:
         if "response completed" not in line:
@@ -57,7 +59,8 @@ def server_time(name):
     tag = name + "-ledger"
     heads = [t for m, u, t in reqs if m == "HEAD" and u == tag]
     one = lambda pred: max(t for m, u, t in reqs if pred(m, u))
-    steps = [max(one(lambda m, u: m == "GET" and u == src_tag), heads[0]),
+    first_get = next(t for m, u, t in reqs if m == "GET" and u == src_tag)
+    steps = [max(first_get, heads[0]),
              max(one(lambda m, u: m == "PUT" and u == tag),
                  one(lambda m, u: m == "PUT" and u.startswith("sha256:")),
                  one(lambda m, u: m == "GET" and u.startswith("sha256-"))),
@@ -67,8 +70,7 @@ def server_time(name):
 
 
 if sys.argv[1] == "--server-time":
-    src_tag = "dev"
-    server_time(sys.argv[2])
+    server_time(sys.argv[2], sys.argv[3])
     sys.exit(0)
 host, repo, src_tag, name = sys.argv[1:5]
 local = threading.local()
