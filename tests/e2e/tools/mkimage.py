@@ -80,14 +80,13 @@ def main():
                           "manifests": descs}, sort_keys=True).encode()
         top = {"mediaType": "application/vnd.oci.image.index.v1+json",
                "digest": blob(a.dir, idx), "size": len(idx)}
+        extra = []
     else:
         descs = image(a.dir, a.seed, a.layers, a.layer_size, "linux", "amd64", a.variants)
         for d in descs:
             d.pop("platform")
         top, extra = descs[0], descs[1:]
     top["annotations"] = {"org.opencontainers.image.ref.name": "latest"}
-    if a.platforms:
-        extra = []
     for v, d in enumerate(extra, 1):
         d["annotations"] = {"org.opencontainers.image.ref.name": "v%d" % v}
     with open(os.path.join(a.dir, "index.json"), "w") as f:
