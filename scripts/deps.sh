@@ -6,11 +6,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-if ! dpkg -s libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev docker-registry skopeo \
+if ! dpkg -s libgit2-dev curl libcurl4-openssl-dev libjansson-dev libyaml-dev docker-registry skopeo \
 	apache2-utils libclang-rt-14-dev clang cmake pkg-config git valgrind >/dev/null 2>&1; then
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends \
-		build-essential cmake pkg-config git ca-certificates \
+		build-essential cmake pkg-config git ca-certificates curl \
 		libgit2-dev libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev zlib1g-dev \
 		docker-registry skopeo apache2-utils \
 		clang libclang-rt-14-dev valgrind >/dev/null

