@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 dir=${1:-build}
 # The same environment CTest gives the unit tests.
-export CONVOY_TESTDATA="$PWD/tests/data" CONVOY_SHARED="$PWD/../shared"
+export CONVOY_TESTDATA="$PWD/tests/data"
 status=0
 for t in "$dir"/tests/test_*; do
 	[ -x "$t" ] || continue

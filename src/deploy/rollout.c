@@ -80,11 +80,15 @@ int rollout_evaluate(const json_t *service, const char *td_arn, const char *depl
 				  str(primary, "taskDefinition") ? str(primary, "taskDefinition")
 								 : "?");
 	}
-	if (out->deployments == 1 && out->running == out->desired && out->rollout_state &&
-	    !strcmp(out->rollout_state, "COMPLETED")) {
+	/* Without rolloutState (a service behind a Classic Load Balancer, or one older than the
+	 * field), "stable" is what aws ecs wait services-stable checks: one deployment, all of
+	 * its tasks running. */
+	if (out->deployments == 1 && out->running == out->desired &&
+	    (!out->rollout_state || !strcmp(out->rollout_state, "COMPLETED"))) {
 		out->verdict = ROLLOUT_DONE;
-		return buf_printf(why, "%ld/%ld tasks running, rollout COMPLETED", out->running,
-				  out->desired);
+		return buf_printf(why, "%ld/%ld tasks running, %s", out->running, out->desired,
+				  out->rollout_state ? "rollout COMPLETED"
+						     : "the only deployment (no rolloutState)");
 	}
 	out->verdict = ROLLOUT_WAIT;
 	return buf_printf(why, "%ld/%ld tasks running, %ld pending, %zu deployment%s, rollout %s",

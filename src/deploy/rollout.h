@@ -26,7 +26,8 @@ const char *rollout_deployment_id(const json_t *service, const char *td_arn);
 
 /*
  * Evaluates a DescribeServices service object for our deployment (id, running td_arn).
- * Done: ours is the only deployment, runningCount == desiredCount, rolloutState COMPLETED.
+ * Done: ours is the only deployment, runningCount == desiredCount, rolloutState COMPLETED
+ * (or absent: the service has none, then the first two are the criterion).
  * Failed: ours has rolloutState FAILED, or it is gone / no longer PRIMARY (the circuit
  * breaker rolled back). why gets a sentence for failures and progress.
  */

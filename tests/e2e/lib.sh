@@ -4,8 +4,7 @@ set -euo pipefail
 
 : "${CONVOY:?CONVOY must point at the built binary (run through ctest)}"
 : "${CONVOY_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-: "${CONVOY_SHARED:=$CONVOY_SRC/../shared}"
-export CONVOY CONVOY_SRC CONVOY_SHARED
+export CONVOY CONVOY_SRC
 
 T=$(mktemp -d /tmp/convoy-e2e.XXXXXX)
 _cleanup_fns=()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# deploy's health check and automatic rollback, against the scripted ECS server and a scripted
+# deploy's health check and automatic rollback, against the AWS stand-in and a scripted
 # health endpoint: retries until healthy; unhealthy -> UpdateService back to the previous
 # revision, waited for, step fails saying so, status/summary say rolled-back; --no-rollback
 # leaves the service; --health-body; the circuit breaker with and without ECS's own rollback;
 # a rollback that never completes.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_aws.sh"
 need python3
 IMG="reg.example/app@sha256:$(printf 'b%.0s' $(seq 64))"
 ARN1="arn:aws:ecs:eu-west-1:123456789012:task-definition/app:1"
@@ -12,12 +13,7 @@ ARN2="arn:aws:ecs:eu-west-1:123456789012:task-definition/app:2"
 export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=secretkey AWS_REGION=eu-west-1
 export CONVOY_DEPLOY_POLL_MS=20 CONVOY_AWS_BACKOFF_MS=10 CONVOY_DEPLOY_HEALTH_BACKOFF_MS=5
 
-ecs() { # scenario
-	local port; port=$(free_port); LOG="$T/ecs-$1-$RANDOM.log"
-	python3 "$CONVOY_SRC/tests/e2e/tools/ecs_server.py" "$port" "$1" "$LOG" & local pid=$!
-	at_exit "kill $pid"; wait_port "$port" "$pid"
-	export AWS_ENDPOINT_URL_ECS="http://127.0.0.1:$port"
-}
+ecs() { start_aws "$@"; } # scenario
 health() { # scenario
 	local port; port=$(free_port); HLOG="$T/health-$1-$RANDOM.log"; : >"$HLOG"
 	python3 "$CONVOY_SRC/tests/e2e/tools/health_server.py" "$port" "$1" "$HLOG" & local pid=$!

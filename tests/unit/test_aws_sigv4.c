@@ -1,7 +1,8 @@
 /*
  * Unit tests for aws/sigv4 against the aws-c-auth SigV4 test suite (Apache-2.0), read at run
- * time from $CONVOY_SHARED/testdata/sigv4/aws-c-auth-v4/<case>/: for every header-signing case
- * the canonical request, the string to sign, the signature and the signed request must match.
+ * time from $CONVOY_TESTDATA/sigv4/aws-c-auth-v4/<case>/ (tests/data/sigv4, source and licence in
+ * its README.md): for every header-signing case the canonical request, the string to sign, the
+ * signature and the signed request must match.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -21,16 +22,12 @@ static const char *const cases[] = {
 
 static int read_case_file(struct buf *b, const char *name, const char *file)
 {
-	const char *shared = getenv("CONVOY_SHARED");
+	const char *dir = getenv("CONVOY_TESTDATA");
 	struct buf path = BUF_INIT;
 	int rc;
 
 	buf_reset(b);
-	if (!shared) {
-		fprintf(stderr, "CONVOY_SHARED is not set\n");
-		return -1;
-	}
-	buf_printf(&path, "%s/testdata/sigv4/aws-c-auth-v4/%s/%s", shared, name, file);
+	buf_printf(&path, "%s/sigv4/aws-c-auth-v4/%s/%s", dir ? dir : "tests/data", name, file);
 	rc = buf_read_file(b, buf_cstr(&path), 0);
 	if (rc)
 		fprintf(stderr, "cannot read %s: %s\n", buf_cstr(&path), err_msg());

@@ -37,6 +37,34 @@ static void test_deploy__done_only_when_single_completed_and_counts_match(void)
 	buf_free(&why);
 }
 
+/* Services without rolloutState: stable when one deployment runs all its tasks. */
+static void test_deploy__without_rollout_state_done_when_the_only_deployment_runs(void)
+{
+	struct rollout_view v;
+	struct buf why = BUF_INIT;
+	json_t *s;
+
+	s = svc("{\"deployments\":[{\"id\":\"d2\",\"status\":\"PRIMARY\",\"taskDefinition\":\"td:2\","
+		"\"runningCount\":2,\"desiredCount\":2},"
+		"{\"id\":\"d1\",\"status\":\"ACTIVE\",\"taskDefinition\":\"td:1\","
+		"\"runningCount\":2,\"desiredCount\":2}]}");
+	rollout_evaluate(s, "td:2", "d2", &v, &why);
+	CHECK_INT(v.verdict, ROLLOUT_WAIT);
+	json_decref(s);
+	s = svc("{\"deployments\":[{\"id\":\"d2\",\"status\":\"PRIMARY\",\"taskDefinition\":\"td:2\","
+		"\"runningCount\":1,\"desiredCount\":2}]}");
+	rollout_evaluate(s, "td:2", "d2", &v, &why);
+	CHECK_INT(v.verdict, ROLLOUT_WAIT);
+	json_decref(s);
+	s = svc("{\"deployments\":[{\"id\":\"d2\",\"status\":\"PRIMARY\",\"taskDefinition\":\"td:2\","
+		"\"runningCount\":2,\"desiredCount\":2}]}");
+	rollout_evaluate(s, "td:2", "d2", &v, &why);
+	CHECK_INT(v.verdict, ROLLOUT_DONE);
+	CHECK(strstr(buf_cstr(&why), "no rolloutState") != NULL);
+	json_decref(s);
+	buf_free(&why);
+}
+
 static void test_deploy__circuit_breaker_rollback_is_a_failure(void)
 {
 	struct rollout_view v;
@@ -105,6 +133,7 @@ static void test_deploy__render_changes_only_the_image_and_strips_read_only(void
 }
 
 TEST_MAIN(TEST(test_deploy__done_only_when_single_completed_and_counts_match),
+	  TEST(test_deploy__without_rollout_state_done_when_the_only_deployment_runs),
 	  TEST(test_deploy__circuit_breaker_rollback_is_a_failure),
 	  TEST(test_deploy__health_and_backoff),
 	  TEST(test_deploy__render_changes_only_the_image_and_strips_read_only))
