@@ -66,6 +66,20 @@ req = urllib.request.Request(sys.argv[1], data=b"{}", headers={"X-Amz-Target": "
 try: urllib.request.urlopen(req)
 except urllib.error.HTTPError as e: print(e.code, e.read().decode())' "$AWS_URL")
 assert_contains "$r" '400 {"__type": "MissingAuthenticationTokenException"' "unsigned request"
+# botocore-signed, but at a time 20 minutes ago: AWS's 15-minute window
+r=$(aws_sign raw "$AWS_URL" ecs AmazonEC2ContainerServiceV20141113.DescribeServices "$DS" \
+	--date "$(date -u -d '20 minutes ago' +%Y%m%dT%H%M%SZ)")
+assert_eq "$(field status <<<"$r") $(field code <<<"$r")" "400 InvalidSignatureException" "signed 20 minutes ago"
+assert_contains "$(field message <<<"$r")" "Signature expired" "skew message"
+# correctly signed, but input no SDK could send (botocore's model of ECS refuses it)
+TD='{"family": "app", "revision": 3, "containerDefinitions": [{"name": "app", "image": "x"}]}'
+r=$(aws_sign raw "$AWS_URL" ecs AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition "$TD")
+assert_eq "$(field status <<<"$r") $(field code <<<"$r")" "400 InvalidParameterException" "read-only member refused"
+assert_contains "$(field message <<<"$r")" '"revision"' "the member named"
+assert_eq "$(aws_state | "$AWS_PY" -c 'import json, sys; print(list(json.load(sys.stdin)["taskDefinitions"]))')" \
+	"['arn:aws:ecs:eu-west-1:$AWS_ACCOUNT:task-definition/app:1']" "nothing registered"
+r=$(aws_sign raw "$AWS_URL" ecs AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition '{"taskDefinition": "app:1"}')
+assert_eq "$(field status <<<"$r")" 200 "a valid raw request is accepted (raw signing works)"
 # a session token that is not the one issued with the session key
 ( aws_assume_role
   r=$(AWS_SESSION_TOKEN="${AWS_SESSION_TOKEN%????}AAAA" aws_sign call "$AWS_URL" ecs DescribeServices "$DS")

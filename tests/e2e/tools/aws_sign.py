@@ -11,13 +11,44 @@ usage:
       ACTION as in the API: DescribeServices); --tamper replaces OLD by NEW in the body after
       signing (same length, so only the signature can notice). Prints {"status", "code",
       "message"} as JSON; exit 0 whatever the service answered.
+  aws_sign.py raw URL SERVICE TARGET BODY [--date YYYYMMDDTHHMMSSZ]
+      A JSON 1.1 POST (X-Amz-Target TARGET) of BODY exactly as given, signed by botocore's
+      SigV4Auth (at --date instead of now): what the SDK's own validation would never send.
+      Prints {"status", "code", "message"} as JSON.
 Region: AWS_REGION. Nothing is retried, nothing is read from ~/.aws.
 """
-import json, os, shlex, sys
+import datetime, json, os, shlex, sys, urllib.error, urllib.request
 
 import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+
+
+def raw(url, service, target, body, date=None):
+    req = AWSRequest(method="POST", url=url + "/", data=body.encode(),
+                     headers={"Content-Type": "application/x-amz-json-1.1",
+                              "X-Amz-Target": target})
+    creds = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"],
+                        os.environ.get("AWS_SESSION_TOKEN") or None)
+    signer = SigV4Auth(creds, service, os.environ["AWS_REGION"])
+    if date is None:
+        signer.add_auth(req)
+    else:  # add_auth's steps at a given time
+        req.context["timestamp"] = date
+        signer._modify_request_before_signing(req)
+        sts = signer.string_to_sign(req, signer.canonical_request(req))
+        signer._inject_signature_to_request(req, signer.signature(sts, req))
+    http = urllib.request.Request(url + "/", data=req.body, headers=dict(req.headers.items()),
+                                  method="POST")
+    try:
+        with urllib.request.urlopen(http) as r:
+            return {"status": r.status, "code": None, "message": None}
+    except urllib.error.HTTPError as e:
+        err = json.loads(e.read() or b"{}")
+        return {"status": e.code, "code": err.get("__type"), "message": err.get("message")}
 
 
 def client(url, service):
@@ -40,6 +71,10 @@ def main(argv):
         cr = c.assume_role(RoleArn=argv[2], RoleSessionName=argv[3])["Credentials"]
         print("AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s" % tuple(
             shlex.quote(cr[k]) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")))
+        return 0
+    if argv[0] == "raw":
+        date = argv[6] if argv[5:6] == ["--date"] else None
+        print(json.dumps(raw(argv[1], argv[2], argv[3], argv[4], date)))
         return 0
     if argv[0] != "call":
         sys.exit("aws_sign: unknown command " + argv[0])
