@@ -48,10 +48,10 @@ int out_export_env(struct rt *rt, const char *name, const char *value)
 int out_format_heredoc(struct buf *b, const char *name, const char *value, const char *delim)
 {
 	if (strstr(name, delim) || strstr(value, delim))
-		return err_set(E_USAGE, "output %s: the value contains the delimiter %s", name,
+		return err_set(E_INTERNAL, "output %s: the value contains the delimiter %s", name,
 			       delim);
 	if (!*name || strchr(name, '\n') || strchr(name, '\r'))
-		return err_set(E_USAGE, "output name '%s' is invalid", name);
+		return err_set(E_INTERNAL, "output name '%s' is invalid", name);
 	return buf_printf(b, "%s<<%s\n%s\n%s\n", name, delim, value, delim);
 }
 
