@@ -35,6 +35,13 @@ int out_set(struct rt *rt, const char *name, const char *value)
 	return set_pair(&rt->out_names, &rt->out_values, name, value);
 }
 
+int out_set_json(struct rt *rt, const char *name, const char *value, const char *json)
+{
+	int rc = out_set(rt, name, value);
+
+	return rc ? rc : set_pair(&rt->json_names, &rt->json_values, name, json ? json : "null");
+}
+
 int out_keep_on_failure(struct rt *rt, const char *name)
 {
 	return strlist_contains(&rt->out_keep, name) ? 0 : strlist_add(&rt->out_keep, name);

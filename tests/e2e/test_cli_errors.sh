@@ -57,4 +57,21 @@ row nogit 1 "convoy promote: 127.0.0.1:$port/app: " -- promote --to qa --stages 
 row nogit 2 "convoy push: input 'source': $T/missing does not exist" -- push --source "$T/missing" --tag-list 127.0.0.1:1/a:b
 pass "failures at run time exit 1, one prefix each"
 
+# --- tags prints its result once (stdout), and --format json gives JSON values ---
+row git 0 "" -- tags --images user/app --tags type=raw,value=v1
+assert_contains "$(cat "$T/out")" "user/app:v1" "tags on stdout"
+assert_not_contains "$(cat "$T/err")" "user/app:v1" "tags printed a second time on stderr"
+assert_not_contains "$(cat "$T/err")" "org.opencontainers.image" "labels printed a second time on stderr"
+row git 0 "" -- tags --images user/app --tags type=raw,value=v1 --format json
+python3 - "$T/out" <<'PY' || fail "--format json: $(cat "$T/out")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["version"] == "v1", j
+assert j["tags"] == ["user/app:v1"] and j["tag-names"] == ["v1"], j
+assert j["labels"]["org.opencontainers.image.version"] == "v1", j["labels"]
+assert "manifest:org.opencontainers.image.version=v1" in j["annotations"], j
+assert j["json"]["tags"] == ["user/app:v1"] and isinstance(j["json"]["labels"], dict), j
+PY
+pass "tags prints once; --format json has arrays and objects, not JSON in strings"
+
 echo "ok   $rows rows"
