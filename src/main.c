@@ -8,6 +8,7 @@
 #include "actions/runtime.h"
 #include "cmd/cmd.h"
 #include "util/err.h"
+#include "util/suggest.h"
 
 #define COMMAND(n, id) { n, cmd_##id, cmd_##id##_inputs, cmd_##id##_summary }
 
@@ -29,6 +30,34 @@ static const struct command *find_command(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+/* "unknown command 'promot'; did you mean 'promote'?" (see 'convoy help'), exit 2. */
+static int unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS + 1];
+	const char *near;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	names[NCOMMANDS] = NULL;
+	near = suggest_nearest(name, strlen(name), names, 0);
+	if (near)
+		fprintf(stderr, "convoy: unknown command '%s'; did you mean '%s'? (see 'convoy help')\n",
+			name, near);
+	else
+		fprintf(stderr, "convoy: unknown command '%s' (see 'convoy help')\n", name);
+	return 2;
+}
+
+/*
+ * The exit status: 2 for a usage error (an unknown option, a malformed or missing value, an
+ * input file that says something convoy cannot take: E_USAGE), 1 for every failure at run
+ * time, as git, curl and most Unix tools separate them.
+ */
+static int exit_status(int rc)
+{
+	return rc == 0 ? 0 : rc == E_USAGE ? 2 : 1;
 }
 
 static void print_version(void)
@@ -75,10 +104,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc > 2) {
 			cmd = find_command(argv[2]);
-			if (!cmd) {
-				fprintf(stderr, "convoy: unknown command '%s'\n", argv[2]);
-				return 2;
-			}
+			if (!cmd)
+				return unknown_command(argv[2]);
 			inputs_usage(stdout, cmd->name, cmd->summary, cmd->inputs);
 			return 0;
 		}
@@ -86,10 +113,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	cmd = find_command(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "convoy: unknown command '%s' (see 'convoy help')\n", argv[1]);
-		return 2;
-	}
+	if (!cmd)
+		return unknown_command(argv[1]);
 	if (has_help_flag(argc - 2, argv + 2)) {
 		inputs_usage(stdout, cmd->name, cmd->summary, cmd->inputs);
 		return 0;
@@ -108,7 +133,7 @@ int main(int argc, char **argv)
 		(void)rt_finish(&rt, rc);
 	if (rc)
 		wf_error(&rt, NULL, NULL, "convoy %s: %s", cmd->name, err_msg());
-	rc = rc ? 1 : 0;
+	rc = exit_status(rc);
 	rt_free(&rt);
 	curl_global_cleanup();
 	return rc;

@@ -8,6 +8,7 @@
 #include "util/buf.h"
 #include "util/csv.h"
 #include "util/err.h"
+#include "util/suggest.h"
 
 static char *trim_dup(const char *s)
 {
@@ -50,6 +51,33 @@ static const struct input_def *find_def(const struct input_def *defs, const char
 		}
 	}
 	return NULL;
+}
+
+/* "unknown option '--imags' for 'tags'; did you mean '--images'?" */
+static int unknown_option(const struct rt *rt, const struct input_def *defs, const char *name,
+			  size_t len)
+{
+	const char *cmd = rt->command ? rt->command : "convoy", *near = NULL;
+	const char *extra[] = { "format", "verbose", "help" };
+	const char **names;
+	size_t n = 0, k = 0;
+
+	while (defs[n].name)
+		n++;
+	names = calloc(n + 4, sizeof(*names));
+	if (names) {
+		for (size_t i = 0; i < n; i++)
+			names[k++] = defs[i].name;
+		for (size_t i = 0; i < 3; i++)
+			names[k++] = extra[i];
+		near = suggest_nearest(name, len, names, k);
+	}
+	free(names);
+	if (near)
+		return err_set(E_USAGE, "unknown option '--%.*s' for '%s'; did you mean '--%s'? (see "
+					"'convoy help %s')", (int)len, name, cmd, near, cmd);
+	return err_set(E_USAGE, "unknown option '--%.*s' for '%s' (see 'convoy help %s')", (int)len,
+		       name, cmd, cmd);
 }
 
 static int set_value(struct inputs *in, size_t i, const char *v, int append)
@@ -153,9 +181,7 @@ int inputs_parse(struct rt *rt, const struct input_def *defs, int argc, char **a
 			continue;
 		}
 		if (!d) {
-			rc = err_set(E_USAGE, "unknown option '--%.*s' for '%s' (see 'convoy help %s')",
-				     (int)len, name, rt->command ? rt->command : "convoy",
-				     rt->command ? rt->command : "");
+			rc = unknown_option(rt, defs, name, len);
 			goto out;
 		}
 		if (eq)

@@ -35,6 +35,13 @@ int out_set(struct rt *rt, const char *name, const char *value)
 	return set_pair(&rt->out_names, &rt->out_values, name, value);
 }
 
+int out_set_json(struct rt *rt, const char *name, const char *value, const char *json)
+{
+	int rc = out_set(rt, name, value);
+
+	return rc ? rc : set_pair(&rt->json_names, &rt->json_values, name, json ? json : "null");
+}
+
 int out_keep_on_failure(struct rt *rt, const char *name)
 {
 	return strlist_contains(&rt->out_keep, name) ? 0 : strlist_add(&rt->out_keep, name);
@@ -48,10 +55,10 @@ int out_export_env(struct rt *rt, const char *name, const char *value)
 int out_format_heredoc(struct buf *b, const char *name, const char *value, const char *delim)
 {
 	if (strstr(name, delim) || strstr(value, delim))
-		return err_set(E_USAGE, "output %s: the value contains the delimiter %s", name,
+		return err_set(E_INTERNAL, "output %s: the value contains the delimiter %s", name,
 			       delim);
 	if (!*name || strchr(name, '\n') || strchr(name, '\r'))
-		return err_set(E_USAGE, "output name '%s' is invalid", name);
+		return err_set(E_INTERNAL, "output name '%s' is invalid", name);
 	return buf_printf(b, "%s<<%s\n%s\n%s\n", name, delim, value, delim);
 }
 

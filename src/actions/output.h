@@ -13,6 +13,11 @@
 #include "util/buf.h"
 
 int out_set(struct rt *rt, const char *name, const char *value);
+/*
+ * out_set, and the value --format json prints for it: json is JSON text (an array for a list
+ * output, the object of a JSON output), so a terminal user gets JSON values, not strings.
+ */
+int out_set_json(struct rt *rt, const char *name, const char *value, const char *json);
 /* Marks output name to be written even when the command fails (it describes the failure). */
 int out_keep_on_failure(struct rt *rt, const char *name);
 int out_export_env(struct rt *rt, const char *name, const char *value);

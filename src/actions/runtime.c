@@ -35,6 +35,8 @@ void rt_free(struct rt *rt)
 	strlist_clear(&rt->out_names);
 	strlist_clear(&rt->out_values);
 	strlist_clear(&rt->out_keep);
+	strlist_clear(&rt->json_names);
+	strlist_clear(&rt->json_values);
 	strlist_clear(&rt->env_names);
 	strlist_clear(&rt->env_values);
 	buf_free(&rt->summary);
@@ -124,8 +126,15 @@ static int print_outputs(struct rt *rt, const struct strlist *names, const struc
 		json_t *o = json_object();
 		char *s;
 
-		for (size_t i = 0; i < names->len; i++)
-			json_object_set_new(o, names->items[i], json_string(values->items[i]));
+		for (size_t i = 0; i < names->len; i++) {
+			json_t *v = NULL;
+
+			/* a list or a JSON output is a real JSON value, not JSON inside a string */
+			for (size_t j = 0; !v && j < rt->json_names.len; j++)
+				if (!strcmp(rt->json_names.items[j], names->items[i]))
+					v = json_loads(rt->json_values.items[j], JSON_DECODE_ANY, NULL);
+			json_object_set_new(o, names->items[i], v ? v : json_string(values->items[i]));
+		}
 		s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		if (!s)

@@ -24,6 +24,8 @@ struct rt {
 	struct strlist out_names;
 	struct strlist out_values;
 	struct strlist out_keep;  /* names also written when the command fails */
+	struct strlist json_names;  /* outputs that also have a JSON value for --format json */
+	struct strlist json_values; /* that value, as JSON text (an array, an object) */
 	struct strlist env_names;
 	struct strlist env_values;
 	struct buf summary;

@@ -129,7 +129,7 @@ int ecs_task_definition_render(const json_t *td, const char *container, const ch
 		json_object_del(copy, read_only[i]);
 	defs = json_object_get(copy, "containerDefinitions");
 	if (!json_is_array(defs) || !json_array_size(defs)) {
-		rc = err_set(E_USAGE, "the task definition has no containerDefinitions");
+		rc = err_set(E_HTTP, "the task definition has no containerDefinitions");
 		goto out;
 	}
 	json_array_foreach(defs, i, cd) {

@@ -134,7 +134,7 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 		if (!rc)
 			rc = out_set(rt, "tags", tg ? tg : "");
 		if (!rc)
-			rc = out_set(rt, "metadata", s ? s : "{}");
+			rc = out_set_json(rt, "metadata", s ? s : "{}", s ? s : "{}");
 		free(r);
 		free(tg);
 	}

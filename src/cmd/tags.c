@@ -7,10 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
 #include "cmd/cmd.h"
+#include "cmd/tags_bake.h"
 #include "cmd/tags_compute.h"
 #include "util/err.h"
 
@@ -20,6 +23,8 @@ const struct input_def cmd_tags_inputs[] = {
 	{ "sep-tags", 0, NULL, "separator of the tags output (default: newline)" },
 	{ "sep-labels", 0, NULL, "separator of the labels output (default: newline)" },
 	{ "sep-annotations", 0, NULL, "separator of the annotations output (default: newline)" },
+	{ "bake-target", 0, "docker-metadata-action",
+	  "target name in the bake-file* outputs (files written under Actions, in RUNNER_TEMP)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -43,9 +48,10 @@ static const char *separator(const struct inputs *in, const char *name, const ch
 	return v ? v : "\n";
 }
 
-static int set_output(struct rt *rt, int env, const char *name, const char *value)
+/* json: the value for --format json (JSON text), or NULL for a plain string */
+static int set_output(struct rt *rt, int env, const char *name, const char *value, const char *json)
 {
-	int rc = out_set(rt, name, value);
+	int rc = json ? out_set_json(rt, name, value, json) : out_set(rt, name, value);
 
 	if (!rc && env) {
 		char envname[64];
@@ -62,16 +68,21 @@ static int set_output(struct rt *rt, int env, const char *name, const char *valu
 	return rc;
 }
 
+/* A list output: joined by sep; for --format json, the member `key` of the json output. */
 static int join_output(struct rt *rt, int env, const char *name, const struct strlist *l,
-		       const char *sep)
+		       const char *sep, json_t *all, const char *key)
 {
-	char *s = strlist_join_dup(l, sep);
+	char *s = strlist_join_dup(l, sep), *j = json_dumps(json_object_get(all, key),
+							 JSON_COMPACT | JSON_PRESERVE_ORDER |
+								 JSON_ENCODE_ANY);
 	int rc;
 
-	if (!s)
-		return err_set(E_NOMEM, "out of memory");
-	rc = set_output(rt, env, name, s);
+	if (!s || !j)
+		rc = err_set(E_NOMEM, "out of memory");
+	else
+		rc = set_output(rt, env, name, s, j);
 	free(s);
+	free(j);
 	return rc;
 }
 
@@ -109,6 +120,8 @@ int cmd_tags(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
 	struct tags_result r;
+	json_t *all = NULL;
+	struct tags_bake bake = { 0 };
 	const char *envflag = getenv("DOCKER_METADATA_SET_OUTPUT_ENV");
 	int env = !envflag || !*envflag || !strcasecmp(envflag, "true") || !strcmp(envflag, "1");
 	int rc = inputs_parse(rt, cmd_tags_inputs, argc, argv, &in);
@@ -122,21 +135,42 @@ int cmd_tags(struct rt *rt, int argc, char **argv)
 		wf_warning(rt, NULL, "No Docker image version has been generated. Check tags input.");
 	if (!r.meta.tags.len)
 		wf_warning(rt, NULL, "No Docker tag has been generated. Check tags input.");
-	log_list(rt, "Docker tags", &r.meta.tags);
-	log_list(rt, "Docker labels", &r.meta.labels);
-	if ((rc = set_output(rt, env, "version", r.meta.version ? r.meta.version : "")) ||
-	    (rc = join_output(rt, env, "tags", &r.meta.tags,
-			      separator(&in, "sep-tags", "INPUT_SEP-TAGS"))) ||
-	    (rc = join_output(rt, env, "tag-names", &r.meta.tag_names,
-			      separator(&in, "sep-tags", "INPUT_SEP-TAGS"))) ||
-	    (rc = join_output(rt, env, "labels", &r.meta.labels,
-			      separator(&in, "sep-labels", "INPUT_SEP-LABELS"))) ||
-	    (rc = join_output(rt, env, "annotations", &r.meta.annotations,
-			      separator(&in, "sep-annotations", "INPUT_SEP-ANNOTATIONS"))) ||
-	    (rc = set_output(rt, env, "json", r.json)))
+	/* Under Actions the log is where a person reads the result; in a terminal the outputs on
+	 * stdout are, so it is printed once. */
+	if (rt->actions) {
+		log_list(rt, "Docker tags", &r.meta.tags);
+		log_list(rt, "Docker labels", &r.meta.labels);
+	}
+	if (!(all = json_loads(r.json, 0, NULL))) {
+		rc = err_set(E_INTERNAL, "the json output is not JSON");
 		goto out;
+	}
+	if ((rc = set_output(rt, env, "version", r.meta.version ? r.meta.version : "", NULL)) ||
+	    (rc = join_output(rt, env, "tags", &r.meta.tags,
+			      separator(&in, "sep-tags", "INPUT_SEP-TAGS"), all, "tags")) ||
+	    (rc = join_output(rt, env, "tag-names", &r.meta.tag_names,
+			      separator(&in, "sep-tags", "INPUT_SEP-TAGS"), all, "tag-names")) ||
+	    (rc = join_output(rt, env, "labels", &r.meta.labels,
+			      separator(&in, "sep-labels", "INPUT_SEP-LABELS"), all, "labels")) ||
+	    (rc = join_output(rt, env, "annotations", &r.meta.annotations,
+			      separator(&in, "sep-annotations", "INPUT_SEP-ANNOTATIONS"), all,
+			      "annotations")) ||
+	    (rc = set_output(rt, env, "json", r.json, r.json)))
+		goto out;
+	/* metadata-action's bake definitions, for docker/bake-action; only a runner has a
+	 * RUNNER_TEMP that is emptied after the job */
+	if (rt->actions) {
+		if ((rc = tags_bake_write(&r, inputs_get(&in, "bake-target"), &bake)) ||
+		    (rc = set_output(rt, env, "bake-file-tags", bake.tags, NULL)) ||
+		    (rc = set_output(rt, env, "bake-file-labels", bake.labels, NULL)) ||
+		    (rc = set_output(rt, env, "bake-file-annotations", bake.annotations, NULL)) ||
+		    (rc = set_output(rt, env, "bake-file", bake.all, NULL)))
+			goto out;
+	}
 	rc = write_summary(rt, &r);
 out:
+	json_decref(all);
+	tags_bake_free(&bake);
 	tags_result_free(&r);
 	inputs_free(&in);
 	return rc;

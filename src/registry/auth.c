@@ -69,14 +69,14 @@ int registry_challenge_parse(struct registry_challenge *out, const char *h)
 
 	memset(out, 0, sizeof(*out));
 	if (!h)
-		return err_set(E_USAGE, "WWW-Authenticate: empty header");
+		return err_set(E_HTTP, "WWW-Authenticate: empty header");
 	while (*p == ' ' || *p == '\t')
 		p++;
 	start = p;
 	while (*p && is_token_char(*p))
 		p++;
 	if (p == start)
-		return err_set(E_USAGE, "WWW-Authenticate: no auth scheme in '%.80s'", h);
+		return err_set(E_HTTP, "WWW-Authenticate: no auth scheme in '%.80s'", h);
 	if (!(out->scheme = strndup(start, (size_t)(p - start))))
 		return err_set(E_NOMEM, "out of memory");
 	for (char *s = out->scheme; *s; s++)
@@ -92,7 +92,7 @@ int registry_challenge_parse(struct registry_challenge *out, const char *h)
 		while (*p && is_token_char(*p))
 			p++;
 		if (p == start) {
-			rc = err_set(E_USAGE, "WWW-Authenticate: unexpected '%c' in '%.80s'", *p, h);
+			rc = err_set(E_HTTP, "WWW-Authenticate: unexpected '%c' in '%.80s'", *p, h);
 			goto out;
 		}
 		if (buf_add(&name, start, (size_t)(p - start)))
@@ -115,7 +115,7 @@ int registry_challenge_parse(struct registry_challenge *out, const char *h)
 					goto nomem;
 			}
 			if (*p != '"') {
-				rc = err_set(E_USAGE, "WWW-Authenticate: unterminated quoted string "
+				rc = err_set(E_HTTP, "WWW-Authenticate: unterminated quoted string "
 					     "in '%.80s'", h);
 				goto out;
 			}

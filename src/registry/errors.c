@@ -24,11 +24,11 @@ static const struct {
 	{ "NAME_INVALID", E_USAGE, "the repository name is not valid for this registry" },
 	{ "TAG_INVALID", E_CONFLICT, "the tag was refused (not a valid tag, or the repository's "
 				     "tags are immutable)" },
-	{ "MANIFEST_INVALID", E_USAGE, "the registry refused the manifest as invalid" },
+	{ "MANIFEST_INVALID", E_HTTP, "the registry refused the manifest as invalid" },
 	{ "MANIFEST_UNKNOWN", E_NOTFOUND, "manifest not found" },
 	{ "MANIFEST_BLOB_UNKNOWN", E_NOTFOUND, "the manifest references a blob the registry "
 					       "does not have" },
-	{ "MANIFEST_UNVERIFIED", E_USAGE, "the registry could not verify the manifest" },
+	{ "MANIFEST_UNVERIFIED", E_HTTP, "the registry could not verify the manifest" },
 	{ "BLOB_UNKNOWN", E_NOTFOUND, "blob not found" },
 	{ "BLOB_UPLOAD_UNKNOWN", E_HTTP, "the upload session is gone (expired or cancelled)" },
 	{ "BLOB_UPLOAD_INVALID", E_HTTP, "the registry refused the upload" },

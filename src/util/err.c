@@ -1,6 +1,7 @@
 /* err: thread-local last-error message. See err.h. */
 #include "util/err.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,15 @@ int err_wrap(int code, const char *fmt, ...)
 
 	memcpy(old, err_text, sizeof(old));
 	n = strlen(prefix);
+	/*
+	 * The context is already there when the message starts with it ("input 'source': ..."
+	 * wrapped in "input 'source'", "registry h is not reachable" in "registry h"): a caller
+	 * and its callee both naming the input or host would print it twice.
+	 */
+	if (n && !strncmp(old, prefix, n) && !isalnum((unsigned char)old[n]) && old[n] != '_') {
+		err_last = code;
+		return code;
+	}
 	/* Build "<prefix>: <old>" by hand; truncation only ever shortens text read by people. */
 	if (n > sizeof(err_text) - 3)
 		n = sizeof(err_text) - 3;

@@ -32,7 +32,8 @@ run() { # run EVENT [args...]: env for a pull_request run; stdout+stderr in $T/l
 	! grep -q "Sanitizer\|runtime error:" "$T/log" || fail "sanitizer report: $(cat "$T/log")"
 }
 ok() { run "$@"; [ "$rc" = 0 ] || fail "plan-comment $*: rc $rc: $(cat "$T/log")"; }
-bad() { local want=$1; shift; run "$@"; [ "$rc" = 1 ] || fail "want exit 1 for $*: rc $rc: $(cat "$T/log")"
+# exit 2 for a usage error (E_USAGE), 1 for a failure at run time (main.c's exit_status)
+bad() { local want=$1; shift; run "$@"; [ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "want exit 1 or 2 for $*: rc $rc: $(cat "$T/log")"
 	grep -q "^::error::.*$want" "$T/log" || fail "no ::error:: naming '$want': $(cat "$T/log")"; }
 
 ok --plan-file "$P1" --name app

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # convoy tags refuses bad input as the runner sees it: one ::error:: naming the input and the
-# entry, exit code 1, and nothing in GITHUB_OUTPUT / GITHUB_ENV (no partial outputs).
+# entry, exit code 2 (a usage error), and nothing in GITHUB_OUTPUT / GITHUB_ENV (no partial outputs).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/tags_lib.sh"
 
@@ -11,7 +11,7 @@ SHA=6113728f27ae82c7b1a177c8d03f9e96e0adf246
 expect_error() {
 	local what=$1 rc=0; shift
 	env "${ENVS[@]}" "$CONVOY" tags >"$T/log" 2>&1 || rc=$?
-	[ "$rc" -eq 1 ] || { cat "$T/log" >&2; fail "$what: exit code $rc, want 1"; }
+	[ "$rc" -eq 2 ] || { cat "$T/log" >&2; fail "$what: exit code $rc, want 2"; }
 	local err
 	err=$(grep '^::error' "$T/log" || true)
 	[ -n "$err" ] || { cat "$T/log" >&2; fail "$what: no ::error:: line"; }

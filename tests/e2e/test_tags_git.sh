@@ -21,7 +21,10 @@ plain_env() {
 }
 
 # out NAME: an output of the last run (--format json on stdout)
-out() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/out.json" "$1"; }
+# out NAME: an output of --format json as text (a list one item a line, an object key=value)
+out() { python3 -c 'import json,sys
+v = json.load(open(sys.argv[1]))[sys.argv[2]]
+print("\n".join(v) if isinstance(v, list) else "\n".join("%s=%s" % kv for kv in v.items()) if isinstance(v, dict) else v)' "$T/out.json" "$1"; }
 run_in() { # DIR ARGS...
 	local dir=$1; shift
 	(cd "$dir" && "$CONVOY" tags --format json "$@" >"$T/out.json" 2>"$T/log") ||

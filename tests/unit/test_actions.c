@@ -117,7 +117,7 @@ static void test_actions__heredoc_refuses_delimiter_in_value(void)
 	CHECK_INT(out_format_heredoc(&b, "tags", "a\nb", "ghadelimiter_X"), 0);
 	CHECK_STR(buf_cstr(&b), "tags<<ghadelimiter_X\na\nb\nghadelimiter_X\n");
 	buf_reset(&b);
-	CHECK_INT(out_format_heredoc(&b, "tags", "a\nghadelimiter_X\nb", "ghadelimiter_X"), E_USAGE);
+	CHECK_INT(out_format_heredoc(&b, "tags", "a\nghadelimiter_X\nb", "ghadelimiter_X"), E_INTERNAL);
 	CHECK_INT(b.len, 0);
 	buf_free(&b);
 }

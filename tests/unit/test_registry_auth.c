@@ -81,15 +81,15 @@ static void test_registry_auth__bad_challenges(void)
 {
 	struct registry_challenge c;
 
-	CHECK_INT(registry_challenge_parse(&c, ""), E_USAGE);
+	CHECK_INT(registry_challenge_parse(&c, ""), E_HTTP);
 	CHECK(strstr(err_msg(), "no auth scheme") != NULL);
 	CHECK(c.scheme == NULL);
-	CHECK_INT(registry_challenge_parse(&c, "\"quoted\""), E_USAGE);
-	CHECK_INT(registry_challenge_parse(&c, NULL), E_USAGE);
-	CHECK_INT(registry_challenge_parse(&c, "Bearer realm=\"https://x/token"), E_USAGE);
+	CHECK_INT(registry_challenge_parse(&c, "\"quoted\""), E_HTTP);
+	CHECK_INT(registry_challenge_parse(&c, NULL), E_HTTP);
+	CHECK_INT(registry_challenge_parse(&c, "Bearer realm=\"https://x/token"), E_HTTP);
 	CHECK(strstr(err_msg(), "unterminated quoted string") != NULL);
 	CHECK(c.scheme == NULL && c.realm == NULL);
-	CHECK_INT(registry_challenge_parse(&c, "Bearer realm=\"x\", =y"), E_USAGE);
+	CHECK_INT(registry_challenge_parse(&c, "Bearer realm=\"x\", =y"), E_HTTP);
 	CHECK(strstr(err_msg(), "unexpected '='") != NULL);
 	CHECK(c.scheme == NULL && c.realm == NULL);
 }

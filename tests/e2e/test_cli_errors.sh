@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The newcomer at the terminal (issue 16): one table of command lines, each with the exit code
+# it must end with (2: usage error, 1: failure at run time, 0: success) and a fragment its
+# stderr must contain. Rows run outside GitHub Actions, in a scratch directory; rows marked
+# "git" run in a fresh git repository, the others where there is none.
+source "$(dirname "$0")/lib.sh"
+
+actions_env
+unset GITHUB_ACTIONS GITHUB_OUTPUT GITHUB_STEP_SUMMARY GITHUB_ENV
+export SOURCE_DATE_EPOCH=1700000000 CONVOY_HTTP_BACKOFF_MS=1 CONVOY_HTTP_BACKOFF_MAX_MS=1
+mkdir -p "$T/nogit" "$T/git"
+git -C "$T/git" init -q -b main
+git -C "$T/git" -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m one
+
+# no doubled prefix: no "X: X" of the same words anywhere in the last stderr
+no_double() {
+	python3 - "$T/err" <<'PY' || fail "doubled prefix: $(cat "$T/err")"
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"((?:[\w'.:/-]+ ){1,3}[\w'.:/-]+): \1", t)
+sys.exit(1 if m else 0)
+PY
+}
+
+# row WHERE CODE FRAGMENT -- ARGS...: runs convoy ARGS in $T/WHERE; checks code and stderr.
+rows=0
+row() {
+	local where=$1 want=$2 frag=$3 rc=0; shift 4
+	(cd "$T/$where" && "$CONVOY" "$@") >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = "$want" ] || fail "convoy $*: exit $rc, want $want: $(cat "$T/err")"
+	assert_contains "$(cat "$T/err")" "$frag" "convoy $*"
+	no_double
+	rows=$((rows + 1))
+}
+
+# --- usage errors exit 2 and suggest the nearest name ---
+row nogit 2 "unknown command 'promot'; did you mean 'promote'?" -- promot --to qa
+row nogit 2 "unknown command 'histroy'; did you mean 'history'?" -- histroy
+row nogit 2 "unknown command 'xyzzy' (see 'convoy help')" -- xyzzy
+row nogit 2 "unknown command 'deplyo'; did you mean 'deploy'?" -- help deplyo
+row nogit 2 "unknown option '--imags' for 'tags'; did you mean '--images'?" -- tags --imags x
+row nogit 2 "unknown option '--allow-skp' for 'promote'; did you mean '--allow-skip'?" -- promote --to qa --allow-skp
+row nogit 2 "unknown option '--colour' for 'push' (see 'convoy help push')" -- push --colour
+row nogit 2 "--format: expected 'text' or 'json', got 'yaml'" -- tags --format yaml
+row nogit 2 "input 'concurrency': expected a whole number from 1 to 32, got 'many'" -- push --source x --tag-list 127.0.0.1:1/a:b --concurrency many
+row nogit 2 "input 'dry-run': expected true or false, got 'maybe'" -- promote --to qa --dry-run=maybe
+row nogit 2 "option '--images' needs a value" -- tags --images
+row nogit 2 "input 'source' is required" -- push --tag-list 127.0.0.1:1/a:b
+row nogit 2 "unexpected argument 'false' after the switch '--allow-skip'" -- promote --to qa --allow-skip false
+pass "usage errors exit 2 and name the nearest command or option"
+
+# --- failures at run time exit 1; no message names its context twice ---
+port=$(free_port) # nothing listens there
+python3 "$CONVOY_SRC/tests/e2e/tools/mkimage.py" "$T/image" >/dev/null
+row nogit 1 "convoy push: registry 127.0.0.1:$port is not reachable: " -- push --source "$T/image" --tag-list "127.0.0.1:$port/app:x"
+row nogit 1 "convoy promote: 127.0.0.1:$port/app: " -- promote --to qa --stages "dev=127.0.0.1:$port/app:dev; qa=127.0.0.1:$port/app:qa"
+row nogit 2 "convoy push: input 'source': $T/missing does not exist" -- push --source "$T/missing" --tag-list 127.0.0.1:1/a:b
+pass "failures at run time exit 1, one prefix each"
+
+# --- tags prints its result once (stdout), and --format json gives JSON values ---
+row git 0 "" -- tags --images user/app --tags type=raw,value=v1
+assert_contains "$(cat "$T/out")" "user/app:v1" "tags on stdout"
+assert_not_contains "$(cat "$T/err")" "user/app:v1" "tags printed a second time on stderr"
+assert_not_contains "$(cat "$T/err")" "org.opencontainers.image" "labels printed a second time on stderr"
+row git 0 "" -- tags --images user/app --tags type=raw,value=v1 --format json
+python3 - "$T/out" <<'PY' || fail "--format json: $(cat "$T/out")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["version"] == "v1", j
+assert j["tags"] == ["user/app:v1"] and j["tag-names"] == ["v1"], j
+assert j["labels"]["org.opencontainers.image.version"] == "v1", j["labels"]
+assert "manifest:org.opencontainers.image.version=v1" in j["annotations"], j
+assert j["json"]["tags"] == ["user/app:v1"] and isinstance(j["json"]["labels"], dict), j
+PY
+pass "tags prints once; --format json has arrays and objects, not JSON in strings"
+
+echo "ok   $rows rows"
