@@ -5,6 +5,7 @@
  * failure anywhere leaves every existing tag where it was. With --create-repository, missing
  * ECR repositories are created (aws/ecr.h) before anything is sent to a registry.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 #include "registry/push.h"
 #include "registry/reference.h"
 #include "registry/source.h"
+#include "meta/tag.h"
 #include "registry/tags_write.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 const char cmd_push_summary[] =
@@ -204,6 +207,49 @@ static int ensure_repositories(struct rt *rt, struct dest *d, size_t nd,
 	return rc;
 }
 
+/*
+ * `tags` lower-cases image names as metadata-action does; a push to an upper-case name is
+ * refused instead, as for tag-list, since the repository written would not be the one named.
+ * The host part (docker's rule: it has a '.' or a ':', or is localhost) may have any case.
+ */
+static int check_images_lower(const struct inputs *in)
+{
+	struct strlist images = STRLIST_INIT;
+	struct meta_image *im = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = inputs_get_list(in, "images", LIST_IGNORE_COMMA | LIST_COMMENTS, &images)) ||
+	    (rc = meta_images_parse(&images, &im, &n)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *name = im[i].name, *slash = strchr(name, '/'), *path = name;
+		char *low;
+
+		if (slash && (memchr(name, '.', (size_t)(slash - name)) ||
+			      memchr(name, ':', (size_t)(slash - name)) ||
+			      !strncmp(name, "localhost/", 10)))
+			path = slash + 1;
+		for (const char *c = path; *c && !rc; c++) {
+			if (!isupper((unsigned char)*c))
+				continue;
+			if (!(low = strdup(name))) {
+				rc = err_set(E_NOMEM, "out of memory");
+				break;
+			}
+			for (char *l = low + (path - name); *l; l++)
+				*l = (char)tolower((unsigned char)*l);
+			rc = err_set(E_USAGE, "input 'images': '%s': repository names are lower-case: "
+					      "write '%s'", name, low);
+			free(low);
+		}
+	}
+out:
+	meta_images_free(im, n);
+	strlist_clear(&images);
+	return rc;
+}
+
 int cmd_push(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
@@ -238,7 +284,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 					      "repositories to push to");
 			goto out;
 		}
-		if ((rc = tags_compute(rt, &in, &tr)))
+		if ((rc = check_images_lower(&in)) || (rc = tags_compute(rt, &in, &tr)))
 			goto out;
 		have_tr = 1;
 		for (size_t i = 0; i < tr.meta.tags.len; i++)
@@ -266,11 +312,24 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			rc = err_wrap(rc, "input '%s'", have_tr ? "tags" : "tag-list");
 			goto out;
 		}
-		if (!ref.tag || ref.digest) {
-			rc = err_set(E_USAGE, "input '%s': '%s' must name a tag (repo:tag), not a "
-					      "digest", have_tr ? "tags" : "tag-list", refs.items[i]);
+		if (ref.digest) {
+			rc = err_set(E_USAGE, "input '%s': '%s' names a digest: push writes tags, so "
+					      "give repo:tag", have_tr ? "tags" : "tag-list",
+				     refs.items[i]);
 			registry_ref_free(&ref);
 			goto out;
+		}
+		if (!ref.tag) {
+			/* "reg/app" means "reg/app:latest", as docker push reads it */
+			struct buf b = BUF_INIT;
+
+			registry_ref_free(&ref);
+			if ((rc = buf_printf(&b, "%s:latest", refs.items[i])))
+				goto out;
+			free(refs.items[i]);
+			refs.items[i] = buf_detach(&b);
+			if ((rc = registry_ref_parse(&ref, refs.items[i])))
+				goto out;
 		}
 		name = registry_ref_repo_dup(&ref);
 		de = name ? find_dest(d, nd, name) : NULL;

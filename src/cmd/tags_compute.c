@@ -165,8 +165,52 @@ static char *workdir_name_dup(const char *workdir)
 	return d;
 }
 
+/* Whether s has an expression naming what only git (or the event) knows: {{branch}}, ... */
+static int expr_uses_git(const char *s)
+{
+	static const char *const names[] = { "branch", "tag", "sha", "short_sha", "base_ref",
+					      "is_default_branch", "is_not_default_branch",
+					      "commit_date", NULL };
+
+	for (const char *m = s ? strstr(s, "{{") : NULL; m; m = strstr(m + 2, "{{")) {
+		const char *p = m + 2;
+		size_t n;
+
+		while (*p == '{' || *p == '&' || *p == '~' || isspace((unsigned char)*p))
+			p++;
+		n = strcspn(p, " \t}~");
+		for (size_t i = 0; names[i]; i++)
+			if (strlen(names[i]) == n && !strncmp(p, names[i], n))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the tags need the commit: anything but type=raw (and convoy's type=run, which
+ * needs only the run) reads the ref or the sha, and so does an expression such as
+ * {{branch}}. Without a git repository, `push --tags type=raw,value=1.2` still runs.
+ */
+static int tags_need_git(const struct meta_tag *t, size_t nt, const struct meta_flavor *fl,
+			 const struct strlist *labels)
+{
+	if (!nt || expr_uses_git(fl->prefix) || expr_uses_git(fl->suffix))
+		return 1;
+	for (size_t i = 0; i < nt; i++) {
+		if (t[i].type != META_RAW && t[i].type != META_RUN)
+			return 1;
+		for (size_t k = 0; k < t[i].vals.len; k++)
+			if (expr_uses_git(t[i].vals.items[k]))
+				return 1;
+	}
+	for (size_t i = 0; i < labels->len; i++)
+		if (expr_uses_git(labels->items[i]))
+			return 1;
+	return 0;
+}
+
 static int load_context(struct rt *rt, const struct inputs *in, struct owned *o,
-			struct meta_context *c)
+			struct meta_context *c, int need_git)
 {
 	const char *src = inputs_get(in, "context");
 	int workflow;
@@ -187,7 +231,7 @@ static int load_context(struct rt *rt, const struct inputs *in, struct owned *o,
 	rc = convoy_git_facts_read(cwd_repo, o->gh.sha, &o->git);
 	if (rc == 0) {
 		o->have_git = 1;
-	} else if (!workflow) {
+	} else if (!workflow && need_git) {
 		return err_wrap(rc, "input 'context': git");
 	} else {
 		rt_debug(rt, "no git facts: %s", err_msg());
@@ -221,7 +265,9 @@ static int load_context(struct rt *rt, const struct inputs *in, struct owned *o,
 	} else {
 		const struct convoy_git_facts *g = &o->git;
 
-		if (g->branch && !g->detached) {
+		if (!o->have_git) {
+			rc = buf_puts(&o->ref, ""); /* only raw and run tags: no commit needed */
+		} else if (g->branch && !g->detached) {
 			rc = buf_printf(&o->ref, "refs/heads/%s", g->branch);
 		} else if (g->tags_at_head.len) {
 			rc = buf_printf(&o->ref, "refs/tags/%s", best_tag(&g->tags_at_head));
@@ -393,7 +439,8 @@ int tags_compute(struct rt *rt, const struct inputs *in, struct tags_result *out
 		goto out;
 	if ((rc = clock_ms(&c.now_ms)) || (rc = short_sha_len(&c.short_sha_len)))
 		goto out;
-	if ((rc = load_context(rt, in, &o, &c)) || (rc = load_repo(rt, in, &o, &c)))
+	if ((rc = load_context(rt, in, &o, &c, tags_need_git(t, nt, &fl, &labels))) ||
+	    (rc = load_repo(rt, in, &o, &c)))
 		goto out;
 	if (!c.commit_ms)
 		c.commit_ms = c.now_ms;

@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "util/err.h"
+#include "util/suggest.h"
 
 struct ctx {
 	yaml_document_t *doc;
@@ -334,6 +335,8 @@ int pipeline_parse(struct pipeline *p, const char *data, size_t len, const char 
 	rc = parse_doc(&c, p);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
+	if (!rc && !(p->source = strdup(c.source)))
+		rc = err_set(E_NOMEM, "out of memory");
 	if (rc)
 		pipeline_free(p);
 	return rc;
@@ -396,6 +399,13 @@ static int spec_entry(struct pipeline *p, const char *e, size_t n, const char *i
 			else if (*w == ':' && slash)
 				colon = w;
 		}
+		/* "dev=reg/app:dev qa=reg/app:qa" or "...:dev,qa=...": a second stage where a
+		 * repository or a tag belongs would otherwise become a repository of this one */
+		if (memchr(q, '=', (size_t)(w - q)))
+			return err_set(E_USAGE, "input '%s': stage '%s': '%.*s' looks like another "
+					      "stage: separate stages with ';' (e.g. "
+					      "'dev=registry/app:dev; qa=registry/app:qa')",
+				       input, s->name, (int)(w - q), q);
 		if (!colon)
 			return err_set(E_USAGE, "input '%s': stage '%s': '%.*s' is not "
 					      "host/repository:tag[,tag]", input, s->name,
@@ -447,6 +457,14 @@ int pipeline_parse_spec(struct pipeline *p, const char *spec, const char *input)
 	if (!rc && !p->nstages)
 		rc = err_set(E_USAGE, "input '%s': no stage (expected e.g. "
 				      "'dev=registry/app:dev; qa=registry/app:qa')", input);
+	if (!rc) {
+		struct buf b = BUF_INIT;
+
+		if ((rc = buf_printf(&b, "--%s", input)))
+			rc = err_set(E_NOMEM, "out of memory");
+		else
+			p->source = buf_detach(&b);
+	}
 	if (rc)
 		pipeline_free(p);
 	return rc;
@@ -471,7 +489,31 @@ void pipeline_free(struct pipeline *p)
 		free(s->deploy.health_url);
 	}
 	free(p->stages);
+	free(p->source);
 	memset(p, 0, sizeof(*p));
+}
+
+int pipeline_stage_unknown(const struct pipeline *p, const char *input, const char *name)
+{
+	struct buf names = BUF_INIT;
+	const char *near = NULL;
+	const char **all = calloc(p->nstages + 1, sizeof(*all));
+	int rc;
+
+	for (size_t i = 0; i < p->nstages; i++) {
+		if (buf_printf(&names, "%s%s", i ? ", " : "", p->stages[i].name))
+			break;
+		if (all)
+			all[i] = p->stages[i].name;
+	}
+	if (all)
+		near = suggest_nearest(name, strlen(name), all, p->nstages);
+	rc = err_set(E_USAGE, "input '%s': no stage '%s' in %s%s%s%s (its stages: %s)", input, name,
+		     p->source ? p->source : "the pipeline", near ? "; did you mean '" : "",
+		     near ? near : "", near ? "'?" : "", names.len ? buf_cstr(&names) : "none");
+	free(all);
+	buf_free(&names);
+	return rc;
 }
 
 const struct pipeline_stage *pipeline_stage_find(const struct pipeline *p, const char *name,

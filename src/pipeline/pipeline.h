@@ -56,6 +56,7 @@ struct pipeline_stage {
 struct pipeline {
 	struct pipeline_stage *stages;
 	size_t nstages;
+	char *source; /* where the stages come from, for messages: the file, or "--stages" */
 };
 
 /* Parses YAML from data; `source` names the file in messages. p must be zeroed or freed. */
@@ -65,6 +66,12 @@ int pipeline_load_file(struct pipeline *p, const char *path);
 /* Parses a spec ("dev=reg/app:dev; qa=reg/app:qa"); `input` names the input in messages. */
 int pipeline_parse_spec(struct pipeline *p, const char *spec, const char *input);
 void pipeline_free(struct pipeline *p);
+/*
+ * The usage error for a stage name that is not in p: names the input, the file (or --stages),
+ * the stages there are, and the nearest one ("input 'to': no stage 'staging' in
+ * .github/convoy.yml (its stages: dev, qa, prod)"). Returns E_USAGE.
+ */
+int pipeline_stage_unknown(const struct pipeline *p, const char *input, const char *name);
 
 /* The stage called name, or NULL; *idx gets its position when idx is not NULL. */
 const struct pipeline_stage *pipeline_stage_find(const struct pipeline *p, const char *name,

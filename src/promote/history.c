@@ -294,7 +294,7 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 	if (untracked)
 		*untracked = 0;
 	if (!s)
-		return err_set(E_USAGE, "input 'stage': no stage '%s' in the pipeline", stage);
+		return pipeline_stage_unknown(p, "stage", stage);
 	if (!(tag = promote_stage_pointer_tag(&s->repos[0])))
 		return err_set(E_USAGE, "stage '%s': its first repository has no plain tag to "
 					"follow", stage);

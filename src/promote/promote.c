@@ -274,7 +274,7 @@ static int pick_stages(struct run *r)
 	const struct pipeline *p = o->pipeline;
 
 	if (!(r->to = pipeline_stage_find(p, o->to, &r->ti)))
-		return err_set(E_USAGE, "input 'to': no stage '%s' in the pipeline", o->to);
+		return pipeline_stage_unknown(p, "to", o->to);
 	if (o->rollback) {
 		r->from = r->to;
 		r->fi = r->ti;
@@ -282,7 +282,7 @@ static int pick_stages(struct run *r)
 		r->fi = r->ti ? r->ti - 1 : 0;
 	} else if (o->from) {
 		if (!(r->from = pipeline_stage_find(p, o->from, &r->fi)))
-			return err_set(E_USAGE, "input 'from': no stage '%s' in the pipeline", o->from);
+			return pipeline_stage_unknown(p, "from", o->from);
 		if (r->fi >= r->ti)
 			return err_set(E_USAGE, "input 'from': stage '%s' does not come before '%s'",
 				       o->from, o->to);

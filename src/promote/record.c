@@ -177,7 +177,7 @@ int promote_record_deploy(struct registry_sessions *rs, const struct pipeline *p
 	int rc;
 
 	if (!s)
-		return err_set(E_USAGE, "no stage '%s' in the pipeline", stage);
+		return pipeline_stage_unknown(p, "stage", stage);
 	rec->to = s->name;
 	rec->repository = s->repos[0].repository;
 	if ((rc = promote_repo_open(rs, rec->repository, &w.reg, &path)))

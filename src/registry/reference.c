@@ -286,9 +286,16 @@ static int parse(struct registry_ref *out, const char *s, int repo_only)
 
 				for (size_t i = 0; i < cl; i++)
 					upper |= isupper((unsigned char)p[i]) != 0;
-				if (upper)
-					rc = err_set(E_USAGE, "%s '%s': repository name must be "
-						     "lower-case ('%.*s')", what, s, (int)cl, p);
+				if (upper) {
+					char *low = strndup(p, cl);
+
+					for (char *c = low; c && *c; c++)
+						*c = (char)tolower((unsigned char)*c);
+					rc = err_set(E_USAGE, "%s '%s': repository names are lower-case: "
+						     "write '%s' for '%.*s'", what, s, low ? low : "",
+						     (int)cl, p);
+					free(low);
+				}
 				else if (!cl)
 					rc = err_set(E_USAGE, "%s '%s': empty path component (a "
 						     "leading, trailing or double '/')", what, s);

@@ -57,6 +57,44 @@ row nogit 1 "convoy promote: 127.0.0.1:$port/app: " -- promote --to qa --stages 
 row nogit 2 "convoy push: input 'source': $T/missing does not exist" -- push --source "$T/missing" --tag-list 127.0.0.1:1/a:b
 pass "failures at run time exit 1, one prefix each"
 
+# --- promote: unknown stages list the ones there are and name the file; --stages is checked ---
+mkdir -p "$T/git/.github"
+cat >"$T/git/.github/convoy.yml" <<'YML'
+stages:
+  - {name: dev, repository: 127.0.0.1:1/app, tags: [dev]}
+  - {name: qa, repository: 127.0.0.1:1/app, tags: [qa]}
+  - {name: prod, repository: 127.0.0.1:1/app, tags: [prod]}
+YML
+row git 2 "input 'to': no stage 'staging' in .github/convoy.yml (its stages: dev, qa, prod)" -- promote --to staging
+row git 2 "input 'to': no stage 'prd' in .github/convoy.yml; did you mean 'prod'? (its stages: dev, qa, prod)" -- promote --to prd
+row git 2 "input 'from': no stage 'def' in .github/convoy.yml; did you mean 'dev'?" -- promote --to prod --from def
+row git 2 "input 'stage': no stage 'qa2' in .github/convoy.yml; did you mean 'qa'?" -- history --stage qa2
+row git 2 "input 'stage': no stage 'stage' in .github/convoy.yml" -- rollback --stage stage
+row nogit 2 "input 'to': no stage 'prod' in --stages (its stages: dev, qa)" -- promote --to prod --stages "dev=127.0.0.1:1/app:dev; qa=127.0.0.1:1/app:qa"
+row nogit 2 "stage 'dev': 'qa=127.0.0.1:1/app:qa' looks like another stage: separate stages with ';'" -- promote --to qa --stages "dev=127.0.0.1:1/app:dev qa=127.0.0.1:1/app:qa"
+row nogit 2 "stage 'dev': '127.0.0.1:1/app:dev,qa=127.0.0.1:1/app:qa' looks like another stage" -- promote --to qa --stages "dev=127.0.0.1:1/app:dev,qa=127.0.0.1:1/app:qa"
+row nogit 2 "input 'stages': entry 'qa' is not name=repository:tags" -- promote --to qa --stages "dev=127.0.0.1:1/app:dev; qa"
+row nogit 2 "input 'stages': no stage (expected e.g." -- promote --to qa --stages " ; ;"
+row nogit 2 "input 'stages': duplicate stage 'dev'" -- promote --to qa --stages "dev=127.0.0.1:1/app:dev; dev=127.0.0.1:1/app:qa"
+pass "unknown stages name the file and the stages; a malformed --stages is an error"
+
+# --- push: upper-case names refused the same way by --images and --tag-list; no tag means
+# :latest, as docker push reads it; only raw tags need no git repository ---
+source "$CONVOY_SRC/tests/e2e/lib_registry.sh"
+start_registry A
+R=127.0.0.1:$A_PORT
+row nogit 2 "input 'tag-list': image reference '$R/App:x': repository names are lower-case: write 'app' for 'App'" -- push --source "$T/image" --tag-list "$R/App:x"
+row nogit 2 "input 'images': '$R/Team/App': repository names are lower-case: write '$R/team/app'" -- push --source "$T/image" --images "$R/Team/App" --tags type=raw,value=x
+row nogit 2 "input 'tag-list': '$R/app@sha256:$(printf '0%.0s' $(seq 64))' names a digest: push writes tags, so give repo:tag" -- push --source "$T/image" --tag-list "$R/app@sha256:$(printf '0%.0s' $(seq 64))"
+[ -z "$(requests_since 0 | grep -v '/v2/ ' | grep -E '"(PUT|POST|PATCH) ')" ] || fail "a refused push wrote to the registry"
+row nogit 0 "" -- push --source "$T/image" --tag-list "$R/app"
+[ -n "$(digest_of "$R/app:latest")" ] || fail "push of '$R/app' did not write app:latest"
+assert_contains "$(cat "$T/out")" "$R/app:latest" "the tags output names :latest"
+row nogit 0 "" -- push --source "$T/image" --images "$R/raw" --tags $'type=raw,value=1.2\ntype=raw,value=stable'
+[ "$(digest_of "$R/raw:1.2")" = "$(digest_of "$R/raw:stable")" ] && [ -n "$(digest_of "$R/raw:1.2")" ] || fail "raw tags outside git were not pushed"
+row nogit 1 "input 'context': git: no git repository" -- push --source "$T/image" --images "$R/raw" --tags 'type=raw,value={{branch}}'
+pass "push: lower-case names, :latest by default, raw tags without git"
+
 # --- tags prints its result once (stdout), and --format json gives JSON values ---
 row git 0 "" -- tags --images user/app --tags type=raw,value=v1
 assert_contains "$(cat "$T/out")" "user/app:v1" "tags on stdout"

@@ -149,8 +149,8 @@ static void test_registry_reference__name_length_limit(void)
 
 static void test_registry_reference__bad_path(void)
 {
-	bad("ghcr.io/Org/app", "must be lower-case ('Org')");
-	bad("Nginx", "must be lower-case");
+	bad("ghcr.io/Org/app", "repository names are lower-case: write 'org' for 'Org'");
+	bad("Nginx", "repository names are lower-case: write 'nginx' for 'Nginx'");
 	bad("ghcr.io/org//app", "empty path component");
 	bad("ghcr.io/org/app/", "empty path component");
 	bad("/app", "empty path component");
