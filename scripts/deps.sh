@@ -25,6 +25,7 @@ pkgs="
 	skopeo
 	apache2-utils
 	python3-botocore
+	python3-yaml
 	clang
 	libclang-rt-14-dev
 	valgrind

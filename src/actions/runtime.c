@@ -42,9 +42,16 @@ void rt_free(struct rt *rt)
 	buf_free(&rt->summary);
 }
 
+/*
+ * Shorter values are not masked: a one-character token masked letter by letter turns every
+ * "x" of the log into "***". The runner skips the secrets it knows when they are this short,
+ * and no real credential is.
+ */
+#define RT_MASK_MIN_LEN 4
+
 int rt_mask(struct rt *rt, const char *secret)
 {
-	if (!secret || !*secret || strlist_contains(&rt->secrets, secret))
+	if (!secret || strlen(secret) < RT_MASK_MIN_LEN || strlist_contains(&rt->secrets, secret))
 		return 0;
 	/* Announce before anything else can print it. */
 	wf_add_mask(rt, secret);

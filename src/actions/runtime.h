@@ -38,7 +38,8 @@ struct rt {
 int rt_init(struct rt *rt);
 void rt_free(struct rt *rt);
 
-/* Registers a secret: ::add-mask:: under Actions (before any other use) and redaction. */
+/* Registers a secret: ::add-mask:: under Actions (before any other use) and redaction.
+ * Values under 4 characters are left alone (masking them would mask single letters). */
 int rt_mask(struct rt *rt, const char *secret);
 /* A copy of s with every registered secret replaced by "***" (malloc'd; NULL on OOM). */
 char *rt_redact_dup(const struct rt *rt, const char *s);

@@ -5,6 +5,7 @@
  * github/, and updates it in place (or recreates it, or leaves it when unchanged).
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,10 +30,13 @@ const struct input_def cmd_plan_comment_inputs[] = {
 	{ "plan-json", 0, NULL, "file with `terraform show -json <planfile>`, for exact counts" },
 	{ "name", 0, NULL, "stack name in the title and marker (default: working directory name)" },
 	{ "pr", 0, NULL, "pull request number (default: from the event, or the pushed commit)" },
-	{ "github-token", IN_SECRET, NULL, "token allowed to write pull-request comments" },
+	{ "github-token", IN_SECRET, NULL,
+	  "token allowed to write pull-request comments (default: $GITHUB_TOKEN, $GH_TOKEN)" },
 	{ "recreate", IN_BOOL, "false", "delete and create the comment so it moves to the bottom" },
 	{ "skip-unchanged", IN_BOOL, "false", "leave the comment alone when the plan is unchanged" },
 	{ "run-url", 0, NULL, "link to the full log (default: this workflow run)" },
+	{ "fail-on-error", IN_BOOL, "true",
+	  "fail the step when the plan failed (after the comment is written)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -49,7 +53,8 @@ static int read_plan(const char *path, struct buf *text)
 		if (rc)
 			return err_wrap(rc, "input 'plan-file': reading standard input");
 	} else if ((rc = buf_read_file(text, path, PLAN_MAX_BYTES))) {
-		return err_wrap(rc, "input 'plan-file'");
+		/* A plan file that is not there is a bad argument, not a failed run. */
+		return err_wrap(rc == E_LIMIT ? rc : E_USAGE, "input 'plan-file'");
 	}
 	for (size_t i = 0; i < text->len; i++)
 		if (!strchr(" \t\r\n", text->data[i]))
@@ -57,6 +62,33 @@ static int read_plan(const char *path, struct buf *text)
 	return err_set(E_USAGE, "input 'plan-file': the plan %s%s is empty: expected the output "
 				"of `terraform plan`", path && strcmp(path, "-") ? "in " : "from ",
 		       path && strcmp(path, "-") ? path : "standard input");
+}
+
+/*
+ * The token: the input (flag or INPUT_GITHUB-TOKEN), else GITHUB_TOKEN, else GH_TOKEN (the
+ * GitHub CLI's name), masked before anything can print it. Asked for only once the arguments
+ * and the plan are known to be good, so a newcomer fixes one thing at a time.
+ */
+static int find_token(struct rt *rt, const struct inputs *in, const char **token)
+{
+	static const char *const vars[] = { "GITHUB_TOKEN", "GH_TOKEN" };
+
+	*token = inputs_get(in, "github-token");
+	for (size_t i = 0; !*token && i < sizeof(vars) / sizeof(*vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			*token = v;
+	}
+	if (*token)
+		return rt_mask(rt, *token);
+	if (rt->actions)
+		return err_set(E_USAGE, "input 'github-token' is empty: give the step\n"
+					"  with:\n"
+					"    github-token: ${{ secrets.GITHUB_TOKEN }}\n"
+					"and the job `permissions: pull-requests: write`");
+	return err_set(E_USAGE, "no GitHub token: give --github-token TOKEN, or set GITHUB_TOKEN "
+				"or GH_TOKEN (a token allowed to write pull-request comments)");
 }
 
 /* The stack name: the input, else the working directory's last component. */
@@ -110,30 +142,37 @@ static int find_pr(struct rt *rt, const struct inputs *in, const struct gh_conte
 		       ctx->event_name ? ctx->event_name : "(none)");
 }
 
-static int set_outputs(struct rt *rt, const struct plan *p, const struct github_comment *cm)
+/* The outputs, in the order of action.yml; keep marks them for a failing step too. */
+static int set_outputs(struct rt *rt, const struct plan *p, const struct github_comment *cm,
+		       int keep)
 {
+	const struct {
+		const char *name;
+		long v;
+	} counts[] = {
+		{ "add", p->add },	   { "change", p->change }, { "destroy", p->destroy },
+		{ "replace", p->replace }, { "import", p->import }, { "move", p->move },
+		{ "forget", p->forget },
+	};
 	char n[32];
-	int rc = 0;
+	int rc;
 
 	snprintf(n, sizeof(n), "%lld", cm->id);
-	rc = out_set(rt, "comment-id", n);
-	if (!rc)
-		rc = out_set(rt, "comment-url", cm->html_url);
-#define COUNT(name, v)                                   \
-	if (!rc) {                                       \
-		snprintf(n, sizeof(n), "%ld", (long)(v)); \
-		rc = out_set(rt, name, n);               \
+	if ((rc = out_set(rt, "comment-id", n)) ||
+	    (rc = out_set(rt, "comment-url", cm->html_url)))
+		return rc;
+	for (size_t i = 0; i < sizeof(counts) / sizeof(*counts); i++) {
+		snprintf(n, sizeof(n), "%ld", counts[i].v);
+		if ((rc = out_set(rt, counts[i].name, n)))
+			return rc;
 	}
-	COUNT("add", p->add);
-	COUNT("change", p->change);
-	COUNT("destroy", p->destroy);
-	COUNT("replace", p->replace);
-#undef COUNT
-	if (!rc)
-		rc = out_set(rt, "has-changes", plan_has_changes(p) ? "true" : "false");
-	if (!rc)
-		rc = out_set(rt, "failed", p->failed ? "true" : "false");
-	return rc;
+	if ((rc = out_set(rt, "has-changes", plan_has_changes(p) ? "true" : "false")) ||
+	    (rc = out_set(rt, "failed", p->failed ? "true" : "false")))
+		return rc;
+	for (size_t i = 0; keep && i < rt->out_names.len; i++)
+		if ((rc = out_keep_on_failure(rt, rt->out_names.items[i])))
+			return rc;
+	return 0;
 }
 
 int cmd_plan_comment(struct rt *rt, int argc, char **argv)
@@ -145,24 +184,36 @@ int cmd_plan_comment(struct rt *rt, int argc, char **argv)
 		   body = BUF_INIT;
 	struct github_client *gh = NULL;
 	struct github_comment cm = { 0 }, existing = { 0 };
-	const char *token, *sha;
+	const char *token = NULL, *sha;
 	char *run_url = NULL;
 	int rc, recreate = 0, skip = 0, found = 0, truncated = 0, ctx_loaded = 0;
+	int fail_on_error = 1;
+	unsigned long pr_in = 0;
 	long pr = 0;
 
 	plan_init(&plan);
+	/* Everything the command can check by itself comes before the token and the API. */
 	if ((rc = inputs_parse(rt, cmd_plan_comment_inputs, argc, argv, &in)))
 		goto out;
 	if ((rc = inputs_get_bool(&in, "recreate", &recreate)) ||
-	    (rc = inputs_get_bool(&in, "skip-unchanged", &skip)))
+	    (rc = inputs_get_bool(&in, "skip-unchanged", &skip)) ||
+	    (rc = inputs_get_bool(&in, "fail-on-error", &fail_on_error)) ||
+	    (rc = inputs_get_uint(&in, "pr", 1, LONG_MAX, &pr_in)))
 		goto out;
-	token = inputs_get(&in, "github-token");
-	if (!token) {
-		rc = err_set(E_USAGE, "input 'github-token' is required: set `github-token: ${{ "
-				      "github.token }}` and give the job `permissions: "
-				      "pull-requests: write`");
+	if ((rc = read_plan(inputs_get(&in, "plan-file"), &text)) ||
+	    (rc = plan_parse(&plan, text.data, text.len)))
 		goto out;
+	if (inputs_get(&in, "plan-json")) {
+		if ((rc = buf_read_file(&json, inputs_get(&in, "plan-json"), PLAN_MAX_BYTES))) {
+			rc = err_wrap(rc == E_LIMIT ? rc : E_USAGE, "input 'plan-json'");
+			goto out;
+		}
+		if ((rc = plan_apply_json(&plan, json.data, json.len)))
+			goto out;
 	}
+	if ((rc = stack_name(inputs_get(&in, "name"), &name)) ||
+	    (rc = find_token(rt, &in, &token)))
+		goto out;
 	if ((rc = gh_context_load(&ctx)))
 		goto out;
 	ctx_loaded = 1;
@@ -171,19 +222,6 @@ int cmd_plan_comment(struct rt *rt, int argc, char **argv)
 				      "export GITHUB_REPOSITORY=owner/name");
 		goto out;
 	}
-	if ((rc = read_plan(inputs_get(&in, "plan-file"), &text)) ||
-	    (rc = plan_parse(&plan, text.data, text.len)))
-		goto out;
-	if (inputs_get(&in, "plan-json")) {
-		if ((rc = buf_read_file(&json, inputs_get(&in, "plan-json"), PLAN_MAX_BYTES))) {
-			rc = err_wrap(rc, "input 'plan-json'");
-			goto out;
-		}
-		if ((rc = plan_apply_json(&plan, json.data, json.len)))
-			goto out;
-	}
-	if ((rc = stack_name(inputs_get(&in, "name"), &name)))
-		goto out;
 
 	/* The plan in the log, where it cannot inject workflow commands. */
 	wf_group(rt, "terraform plan");
@@ -243,8 +281,19 @@ int cmd_plan_comment(struct rt *rt, int argc, char **argv)
 			  "the plan of '%s' was shortened to fit GitHub's comment limit",
 			  buf_cstr(&name));
 	if ((rc = summary_add(rt, "%s\n", buf_cstr(&body))) ||
-	    (rc = set_outputs(rt, &plan, &cm)))
+	    (rc = set_outputs(rt, &plan, &cm, plan.failed && fail_on_error)))
 		goto out;
+	/* The comment shows the failure to the reviewers; the red step shows it to the author. */
+	if (plan.failed && fail_on_error) {
+		const char *e = plan.errors.len ? plan.errors.items[0] : "Error: (no message)";
+
+		if (!strncmp(e, "Error: ", 7))
+			e += 7;
+		rc = err_set(E_FAILED, "the plan of '%s' failed: %.*s; the comment shows it: %s "
+				       "(fail-on-error: false lets the step pass)",
+			     buf_cstr(&name), (int)strcspn(e, "\n"), e, cm.html_url);
+		goto out;
+	}
 out:
 	github_comment_free(&cm);
 	github_comment_free(&existing);

@@ -109,9 +109,10 @@ int plan_apply_json(struct plan *p, const char *text, size_t len)
 		if ((rc = push_resource(p, addr, a, is_move, is_import)))
 			goto out;
 	}
-	p->add = n[PLAN_CREATE];
+	/* As Terraform's "Plan:" line: a replacement is one add and one destroy. */
+	p->add = n[PLAN_CREATE] + n[PLAN_REPLACE];
 	p->change = n[PLAN_UPDATE];
-	p->destroy = n[PLAN_DESTROY];
+	p->destroy = n[PLAN_DESTROY] + n[PLAN_REPLACE];
 	p->replace = n[PLAN_REPLACE];
 	p->read = n[PLAN_READ];
 	p->forget = n[PLAN_FORGET];

@@ -424,16 +424,17 @@ analyse:
 		p->read = n[PLAN_READ];
 		p->move = moved;
 		if (p->has_plan_line) {
-			/* Terraform counts a replacement as one add and one destroy. */
-			p->add = add - p->replace > 0 ? add - p->replace : 0;
-			p->destroy = destroy - p->replace > 0 ? destroy - p->replace : 0;
+			/* Terraform's own numbers are the ones people compare with. */
+			p->add = add;
+			p->destroy = destroy;
 			p->change = change;
 			p->import = import;
 			p->forget = forget;
 		} else {
-			p->add = n[PLAN_CREATE];
+			/* Counted as Terraform counts: a replacement is one add and one destroy. */
+			p->add = n[PLAN_CREATE] + n[PLAN_REPLACE];
 			p->change = n[PLAN_UPDATE];
-			p->destroy = n[PLAN_DESTROY];
+			p->destroy = n[PLAN_DESTROY] + n[PLAN_REPLACE];
 			p->import = n[PLAN_IMPORT];
 			p->forget = n[PLAN_FORGET];
 		}

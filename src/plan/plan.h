@@ -8,9 +8,10 @@
  * `│ Error:`), and one entry per resource header (`# aws_x.y will be created`, ...). The JSON of
  * `terraform show -json`, when given, replaces the counts and the resource list with exact ones.
  *
- * Counts follow what reviewers fear: `replace` is counted on its own, and `add` / `destroy`
- * exclude replacements (Terraform's own "Plan:" line counts a replacement as one add and one
- * destroy).
+ * Counts are Terraform's own: `add`, `change`, `destroy` equal its "Plan: X to add, Y to change,
+ * Z to destroy." line, where a replacement counts as one add and one destroy (as dflook's
+ * actions count it too); `replace` is also counted on its own, because it is what reviewers
+ * fear, and so are import, move and forget.
  */
 #ifndef CONVOY_PLAN_PLAN_H
 #define CONVOY_PLAN_PLAN_H
@@ -47,7 +48,7 @@ struct plan {
 	int outputs_changed; /* "Changes to Outputs:" */
 	int failed;          /* an Error: block */
 	int from_json;       /* counts come from `terraform show -json` */
-	/* Counts as reported to the user (replacements excluded from add and destroy). */
+	/* Terraform's counts: a replacement is in add and destroy, and in replace as well. */
 	long add, change, destroy, replace, import, move, forget, read;
 	struct strlist errors;   /* each Error: block, box drawing removed */
 	struct strlist warnings; /* each Warning: title line */
@@ -71,7 +72,8 @@ const char *plan_action_name(enum plan_action a);
 /* Removes ANSI escape sequences (CSI, OSC, two-byte ESC) and carriage returns. */
 int plan_strip_ansi(struct buf *out, const char *text, size_t len);
 
-/* "3 to add, 1 to change, **1 to replace**, **2 to destroy**", "No changes", "Plan failed: ..." */
+/* "3 to add, 1 to change, **2 to destroy** (**1 to replace**, counted in add and destroy)",
+ * "No changes", "Plan failed: ..." */
 int plan_render_result(const struct plan *p, struct buf *out);
 
 /* GitHub's limit on an issue comment body, in characters. */

@@ -104,10 +104,16 @@ int plan_render_result(const struct plan *p, struct buf *out)
 			any = 1;                                                  \
 		}                                                                 \
 	} while (0)
+	/* Terraform's own line first, so the numbers match what the log says. */
 	PART(1, "%ld to add", p->add);
 	PART(1, "%ld to change", p->change);
-	PART(p->replace, "**%ld to replace**", p->replace);
-	PART(p->destroy, "**%ld to destroy**", p->destroy);
+	if (p->destroy)
+		PART(1, "**%ld to destroy**", p->destroy);
+	else
+		PART(1, "%ld to destroy", p->destroy);
+	if (p->replace && !rc)
+		rc = buf_printf(out, " (**%ld to replace**, counted in add and destroy)",
+				p->replace);
 	PART(p->import, "%ld to import", p->import);
 	PART(p->move, "%ld moved", p->move);
 	PART(p->forget, "%ld to forget", p->forget);

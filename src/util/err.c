@@ -85,6 +85,7 @@ const char *err_name(int code)
 	case E_LIMIT: return "limit";
 	case E_NOMEM: return "memory";
 	case E_TIMEOUT: return "timeout";
+	case E_FAILED: return "failed";
 	default: return "internal";
 	}
 }

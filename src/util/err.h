@@ -20,6 +20,7 @@ enum convoy_err {
 	E_NOMEM = -10,
 	E_INTERNAL = -11,
 	E_TIMEOUT = -12,
+	E_FAILED = -13,  /* the work itself reported failure (a failed Terraform plan) */
 };
 
 /* Sets the message (printf-style) and returns code, so callers write `return err_set(...)`. */

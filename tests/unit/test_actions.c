@@ -189,6 +189,27 @@ static void test_actions__annotations_and_untrusted_text(void)
 	rt_free(&rt);
 }
 
+static void test_actions__short_values_not_masked(void)
+{
+	struct rt rt;
+	FILE *f = tmpfile();
+	char *s;
+
+	CHECK_INT(rt_init(&rt), 0);
+	rt.actions = 1;
+	rt.out = rt.log = f;
+	CHECK_INT(rt_mask(&rt, "x"), 0);
+	CHECK_INT(rt_mask(&rt, "abc"), 0);
+	CHECK_INT(rt_mask(&rt, "abcd"), 0);
+	rt_info(&rt, "x marks abc, abcd is masked");
+	s = read_all(f);
+	CHECK_STR(s, "::add-mask::abcd\nx marks abc, *** is masked\n");
+	CHECK_INT(rt.secrets.len, 1);
+	free(s);
+	fclose(f);
+	rt_free(&rt);
+}
+
 static void test_actions__redaction_prefers_longest_secret(void)
 {
 	struct rt rt;
@@ -285,5 +306,6 @@ TEST_MAIN(TEST(test_actions__summary_over_limit_is_shortened_not_failed),
 	  TEST(test_actions__output_file_gets_random_delimiter_and_appends),
 	  TEST(test_actions__escaping_matches_the_runner),
 	  TEST(test_actions__annotations_and_untrusted_text),
+	  TEST(test_actions__short_values_not_masked),
 	  TEST(test_actions__redaction_prefers_longest_secret),
 	  TEST(test_actions__summary_appends_never_truncates))

@@ -1,4 +1,6 @@
 /* Tests for src/pipeline: the pipeline file, the one-off spec and tag templates. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/pipeline.h"
@@ -178,7 +180,28 @@ static void test_pipeline__tag_templates(void)
 	buf_free(&b);
 }
 
+/* The example pipeline file (examples/.github/convoy.yml) is one convoy reads: dev, qa, prod,
+ * each with the deploy block the example workflow's `deploy --stage` needs. */
+static void test_pipeline__example_file_loads(void)
+{
+	const char *data = getenv("CONVOY_TESTDATA");
+	char path[4096];
+	struct pipeline p = { 0 };
+	static const char *const names[] = { "dev", "qa", "prod" };
+
+	CHECK(snprintf(path, sizeof(path), "%s/../../examples/.github/convoy.yml",
+		       data ? data : "tests/data") < (int)sizeof(path));
+	CHECK_INT(pipeline_load_file(&p, path), 0);
+	CHECK_INT(p.nstages, 3);
+	for (size_t i = 0; i < p.nstages && i < 3; i++) {
+		CHECK_STR(p.stages[i].name, names[i]);
+		CHECK(p.stages[i].deploy.set);
+	}
+	pipeline_free(&p);
+}
+
 TEST_MAIN(TEST(test_pipeline__stages_in_order_with_repositories_and_deploy),
+	  TEST(test_pipeline__example_file_loads),
 	  TEST(test_pipeline__unknown_key_names_the_line),
 	  TEST(test_pipeline__duplicate_stage_names_the_line),
 	  TEST(test_pipeline__stage_without_repository_names_the_line),

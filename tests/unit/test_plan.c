@@ -41,19 +41,19 @@ static const struct {
 	{ "tfcmt_01_create_tf011.txt", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
 	{ "tfcmt_02_create_and_update_in_place_tf011.txt", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2 },
 	{ "tfcmt_03_destroy_tf011.txt", 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 },
-	{ "tfcmt_04_replace_and_update_in_place_tf1x.txt", 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 3 },
+	{ "tfcmt_04_replace_and_update_in_place_tf1x.txt", 2, 1, 2, 2, 0, 0, 0, 0, 0, 0, 3 },
 	{ "tfcmt_05_no_changes_tf011.txt", 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 },
 	{ "tfcmt_06_error_refresh_tf011.txt", 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 },
-	{ "tfcmt_07_import_moved_replace_create_tf1x.txt", 1, 2, 0, 1, 1, 3, 0, 0, 0, 0, 5 },
+	{ "tfcmt_07_import_moved_replace_create_tf1x.txt", 2, 2, 1, 1, 1, 3, 0, 0, 0, 0, 5 },
 	{ "tfcmt_08_outputs_only_tf015.txt", 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 },
 	{ "tfcmt_09_apply_error_tf012.txt", 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 },
 	{ "dflook_10_create_with_outputs_tf015.txt", 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 },
 	{ "dflook_11_no_changes_tf1x.txt", 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 },
-	{ "dflook_12_replace_tf015.txt", 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1 },
+	{ "dflook_12_replace_tf015.txt", 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1 },
 	{ "dflook_13_error_tf012.txt", 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 },
 	{ "dflook_14_moved_only_tf1x.txt", 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 },
 	{ "dflook_15_create_with_state_lock_noise_tf012.txt", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
-	{ "convoy_16_ansi_colour_tf1x.txt", 1, 1, 1, 1, 0, 0, 1, 0, 0, 1, 6 },
+	{ "convoy_16_ansi_colour_tf1x.txt", 2, 1, 2, 1, 0, 0, 1, 0, 0, 1, 6 },
 	{ "convoy_17_box_error_tf1x.txt", 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 },
 	{ "convoy_18_box_error_plain_tofu.txt", 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 },
 	{ "convoy_19_import_forget_tofu.txt", 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 4 },
@@ -85,7 +85,7 @@ static void test_plan__corpus_counts(void)
 	}
 }
 
-static void test_plan__replace_and_destroy_counted_apart(void)
+static void test_plan__counts_are_terraforms_with_replace_apart(void)
 {
 	struct plan p;
 	char *r;
@@ -93,7 +93,8 @@ static void test_plan__replace_and_destroy_counted_apart(void)
 	/* "Plan: 2 to add, 1 to change, 2 to destroy." with two replacements. */
 	load(&p, "tfcmt_04_replace_and_update_in_place_tf1x.txt");
 	r = result(&p);
-	CHECK_STR(r, "0 to add, 1 to change, **2 to replace**");
+	CHECK_STR(r, "2 to add, 1 to change, **2 to destroy** (**2 to replace**, counted in add and "
+		     "destroy)");
 	CHECK_INT(p.res[0].action, PLAN_REPLACE);
 	CHECK_STR(p.res[1].address, "terraform_data.example2");
 	CHECK_INT(p.res[1].action, PLAN_REPLACE); /* replace_triggered_by */
@@ -102,8 +103,8 @@ static void test_plan__replace_and_destroy_counted_apart(void)
 
 	load(&p, "convoy_16_ansi_colour_tf1x.txt");
 	r = result(&p);
-	CHECK_STR(r, "1 to add, 1 to change, **1 to replace**, **1 to destroy**, 1 to forget, "
-		     "outputs change");
+	CHECK_STR(r, "2 to add, 1 to change, **2 to destroy** (**1 to replace**, counted in add and "
+		     "destroy), 1 to forget, outputs change");
 	free(r);
 	plan_free(&p);
 }
@@ -298,16 +299,17 @@ static void test_plan__large_plan_truncated_under_limit(void)
 	CHECK(text.len > 3 * PLAN_COMMENT_MAX);
 	plan_init(&p);
 	CHECK(plan_parse(&p, text.data, text.len) == 0);
-	CHECK_INT(p.add, 3000);
+	CHECK_INT(p.add, 3001);
 	CHECK_INT(p.replace, 1);
-	CHECK_INT(p.destroy, 0);
+	CHECK_INT(p.destroy, 1);
 	b = render(&p, "big", 0, &t);
 	m = buf_cstr(&b);
 	CHECK_INT(t, 1);
 	CHECK(b.len < PLAN_COMMENT_MAX);
 	CHECK(b.len > PLAN_COMMENT_MAX / 2); /* the plan was shortened, not dropped */
 	/* the summary is whole: result line and the table through its last row */
-	CHECK(strstr(m, "3000 to add, 0 to change, **1 to replace**\n"));
+	CHECK(strstr(m, "3001 to add, 0 to change, **1 to destroy** (**1 to replace**, counted in add "
+			"and destroy)\n"));
 	CHECK(strstr(m, "| **replace** | `aws_instance.db` |"));
 	CHECK(strstr(m, "| | ... and "));
 	note = strstr(m, "The plan was shortened to fit GitHub's comment limit: ");
@@ -344,9 +346,10 @@ static void test_plan__json_gives_exact_counts(void)
 
 	load(&p, "dflook_11_no_changes_tf1x.txt");
 	CHECK(plan_apply_json(&p, json, sizeof(json) - 1) == 0);
-	CHECK_INT(p.add, 1);
+	/* Terraform's counting: the two replacements are in add and destroy too. */
+	CHECK_INT(p.add, 3);
 	CHECK_INT(p.replace, 2);
-	CHECK_INT(p.destroy, 1);
+	CHECK_INT(p.destroy, 3);
 	CHECK_INT(p.change, 1);
 	CHECK_INT(p.move, 1);
 	CHECK_INT(p.import, 1);
@@ -359,7 +362,7 @@ static void test_plan__json_gives_exact_counts(void)
 }
 
 TEST_MAIN(TEST(test_plan__corpus_counts),
-	  TEST(test_plan__replace_and_destroy_counted_apart),
+	  TEST(test_plan__counts_are_terraforms_with_replace_apart),
 	  TEST(test_plan__ansi_stripped_and_noise_dropped),
 	  TEST(test_plan__strip_ansi_sequences),
 	  TEST(test_plan__failed_plans_keep_the_error),
