@@ -87,8 +87,9 @@ int registry_manifest_get(struct registry *r, const char *repo, const char *ref,
 	}
 	dcd = http_header(&resp, "docker-content-digest");
 	if (dcd && !strncmp(dcd, "sha256:", 7) && strcmp(dcd, digest)) {
-		rc = err_set(E_INTEGRITY, "manifest %s: Docker-Content-Digest %s does not match "
-			     "the content (%s)", ref, dcd, digest);
+		rc = err_set(E_INTEGRITY, "manifest %s: the registry answered an inconsistent "
+			     "digest: Docker-Content-Digest %s, but the content it sent has digest %s",
+			     ref, dcd, digest);
 		goto wrap;
 	}
 	root = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
@@ -155,6 +156,34 @@ wrap:
 	err_wrap(rc, "%s/%s", r->host, repo);
 out:
 	http_response_free(&resp);
+	return rc;
+}
+
+#define DIGEST_READS 3
+
+int registry_manifest_digest(struct registry *r, const char *repo, const char *ref,
+			     char **digest)
+{
+	struct registry_manifest m;
+	int rc;
+
+	*digest = NULL;
+	/* A read: an inconsistent answer is asked again (within the operation's budget) before
+	 * anything is concluded from it. */
+	http_op_begin(r->http);
+	for (unsigned attempt = 1;; attempt++) {
+		rc = registry_manifest_get(r, repo, ref, &m);
+		if (!rc) {
+			*digest = m.digest;
+			m.digest = NULL;
+		}
+		registry_manifest_free(&m);
+		if (rc != E_INTEGRITY || attempt >= DIGEST_READS ||
+		    !http_op_retry(r->http, attempt, NULL))
+			break;
+		err_clear();
+	}
+	http_op_end();
 	return rc;
 }
 
