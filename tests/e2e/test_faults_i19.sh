@@ -280,9 +280,11 @@ assert_eq "$(cat "$GITHUB_OUTPUT")" "" "push_outage_after_put: outputs of a fail
 row push_outage_after_put push failure
 
 # A wrong Docker-Content-Digest once, on the read of qa before the write: the ledger's
-# previous-digest is still the digest qa really had (a rollback aims at it).
+# previous-digest is still the digest qa really had (a rollback aims at it). (times 2: the
+# first read goes without credentials and is answered 401, with no digest to spoil.)
 p_setup wrong_digest_once
-p_run "[{\"path\":\"/v2/$REPO/manifests/qa\$\",\"action\":\"bad_digest\",\"times\":1}]"
+p_run "[{\"path\":\"/v2/$REPO/manifests/qa\$\",\"action\":\"bad_digest\",\"times\":2}]"
+grep -q "/v2/$REPO/manifests/qa 0 200 bad_digest" "$T/proxy.log" || { cat "$T/proxy.log"; fail "wrong_digest_once: no wrong digest was answered"; }
 assert_eq "$PRC" 0 "wrong_digest_once: exit code ($(cat "$T/out"))"
 assert_eq "$(gh_output previous-digest)" "$BEFORE" "wrong_digest_once: previous-digest output"
 rec=$(ledger_json)
