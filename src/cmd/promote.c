@@ -125,6 +125,8 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 		int rrc = promote_cli_report(rt, &res, run_url, "Promotion");
 
 		rc = rc ? rc : rrc;
+	} else if (res.unverified) {
+		(void)promote_cli_report_unverified(rt, &res, "Promotion");
 	} else if (res.digest && res.gate == GATE_REFUSED) {
 		/* A refusal still tells the job summary why. */
 		(void)promote_cli_report_refusal(rt, &res);

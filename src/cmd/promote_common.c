@@ -14,11 +14,15 @@ int promote_cli_sessions(struct rt *rt, const struct inputs *in, struct registry
 {
 	struct strlist insecure = STRLIST_INIT;
 	struct registry_opts ro = { 0 };
+	struct http_opts ho;
 	int rc;
 
 	*r = NULL;
-	if ((rc = inputs_get_list(in, "insecure-registry", LIST_COMMENTS, &insecure)))
+	http_opts_defaults(&ho);
+	if ((rc = net_inputs_apply(in, &ho)) ||
+	    (rc = inputs_get_list(in, "insecure-registry", LIST_COMMENTS, &insecure)))
 		return rc;
+	ro.http_opts = &ho;
 	ro.username = inputs_get(in, "username");
 	ro.password = inputs_get(in, "password");
 	if (!ro.username != !ro.password) {
@@ -178,6 +182,39 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 out:
 	buf_free(&tags);
 	buf_free(&image);
+	return rc;
+}
+
+int promote_cli_report_unverified(struct rt *rt, const struct promote_result *res,
+				  const char *title)
+{
+	int rc = summary_add(rt, "### %s: %s → %s failed after the tags were written\n\n"
+				 "| Repository | Tag | Was | Written |\n| --- | --- | --- | --- |\n",
+			     title, res->from[0] ? res->from : res->source, res->to);
+
+	for (size_t i = 0; i < res->ntargets && !rc; i++) {
+		const struct promote_target *t = &res->targets[i];
+
+		for (size_t k = 0; k < t->tags.len && !rc; k++) {
+			const char *was = k < t->before.len ? t->before.items[k] : "";
+
+			rc = summary_add(rt, "| ");
+			if (!rc)
+				rc = summary_add_cell(rt, t->repository);
+			if (!rc)
+				rc = summary_add(rt, " | ");
+			if (!rc)
+				rc = summary_add_cell(rt, t->tags.items[k]);
+			if (!rc)
+				rc = summary_add(rt, " | `%s` | `%s` |\n", was[0] ? was : "unset",
+						 res->digest);
+		}
+	}
+	if (!rc)
+		rc = summary_add(rt, "\nThe tags could not be read back after the write. %s\n\n",
+				 res->recorded ? "The promotion is recorded in the ledger."
+					       : "The ledger record may be missing: running the "
+						 "promotion again records it.");
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "actions/context.h"
 #include "actions/input.h"
 #include "actions/runtime.h"
+#include "cmd/net_inputs.h"
 #include "pipeline/pipeline.h"
 #include "promote/promote.h"
 #include "registry/sessions.h"
@@ -18,7 +19,8 @@
 	{ "username", IN_SECRET, NULL, "registry user name (every registry)" },                      \
 	{ "password", IN_SECRET, NULL, "registry password or token" },                               \
 	{ "registry-config", 0, NULL, "Docker config directory or config.json file (default $DOCKER_CONFIG, ~/.docker)" }, \
-	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }
+	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }, \
+	NET_INPUTS
 
 /* Input rows shared by the three commands (spliced into each table). */
 #define PROMOTE_COMMON_INPUTS                                                                   \
@@ -33,6 +35,9 @@ int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p
 /* Writes outputs, log lines and the job summary of a (possibly dry-run) promotion. */
 int promote_cli_report(struct rt *rt, const struct promote_result *res, const char *run_url,
 		       const char *title);
+/* The job summary of a promotion that wrote its tags and could not read them back. */
+int promote_cli_report_unverified(struct rt *rt, const struct promote_result *res,
+				  const char *title);
 /* The job summary of a gate refusal. */
 int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res);
 /* Prints the request count (stderr, for bench/) when CONVOY_STATS=1. */

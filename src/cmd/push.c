@@ -17,6 +17,7 @@
 #include "aws/ecr.h"
 #include "aws/ecr_login.h"
 #include "cmd/cmd.h"
+#include "cmd/net_inputs.h"
 #include "cmd/tags_compute.h"
 #include "registry/client.h"
 #include "registry/push.h"
@@ -45,6 +46,7 @@ const struct input_def cmd_push_inputs[] = {
 	  "repositories created get immutable tags (existing ones unchanged)" },
 	{ "scan-on-push", IN_BOOL, "true",
 	  "repositories created scan images on push (existing ones unchanged)" },
+	NET_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -347,13 +349,15 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 		nt++;
 		registry_ref_free(&ref);
 	}
+	http_opts_defaults(&hopts);
+	if ((rc = net_inputs_apply(&in, &hopts)))
+		goto out;
 	if ((rc = registry_source_open(&src, inputs_get(&in, "source"), NULL))) {
 		rc = err_wrap(rc, "input 'source'");
 		goto out;
 	}
 	if (create_repo && (rc = ensure_repositories(rt, d, nd, &ro)))
 		goto out;
-	http_opts_defaults(&hopts);
 	hopts.insecure_hosts = &insecure;
 	hopts.verbose = rt->verbose;
 	for (size_t i = 0; i < nd; i++) {

@@ -61,6 +61,8 @@ int cmd_rollback(struct rt *rt, int argc, char **argv)
 	rc = promote_run(r, &o, &res);
 	if (!rc)
 		rc = promote_cli_report(rt, &res, run_url, "Rollback");
+	else if (res.unverified)
+		(void)promote_cli_report_unverified(rt, &res, "Rollback");
 	if (!rc && res.rollback_untracked)
 		rc = report_untracked(rt, &res);
 	promote_cli_stats(rt, r);

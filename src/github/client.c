@@ -320,6 +320,7 @@ out:
 int github_list(struct github_client *c, const char *path, unsigned max_pages, github_item_fn fn,
 		void *ctx)
 {
+	struct strlist seen = STRLIST_INIT;
 	char *next = strdup(path);
 	int rc = 0;
 
@@ -336,6 +337,15 @@ int github_list(struct github_client *c, const char *path, unsigned max_pages, g
 			rc = err_set(E_LIMIT, "GET %s: more than %u pages", path, max_pages);
 			break;
 		}
+		/* A page pointing back to one already read is a loop: stop with an error rather
+		 * than after max_pages, or with a list that only looks complete. */
+		if (strlist_contains(&seen, next)) {
+			rc = err_set(E_HTTP, "GET %s: GitHub's next page %s was read already (a loop "
+				     "of Link: rel=\"next\")", path, next);
+			break;
+		}
+		if ((rc = strlist_add(&seen, next)))
+			break;
 		rc = github_request(c, "GET", next, NULL, 0, &r);
 		free(next);
 		next = NULL;
@@ -359,5 +369,6 @@ int github_list(struct github_client *c, const char *path, unsigned max_pages, g
 			break;
 	}
 	free(next);
+	strlist_clear(&seen);
 	return rc < 0 ? rc : 0;
 }

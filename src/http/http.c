@@ -2,7 +2,9 @@
  * http: libcurl behind http_do(). See http.h for the contract.
  *
  * Redirects are followed here, not by libcurl, so that the Authorization header is dropped
- * whenever the next hop is another host (registries redirect blob reads to object storage).
+ * whenever the next hop is another origin (registries redirect blob reads to object storage).
+ * The operation (http_op_*) is thread-local, like the error: each worker thread's blob upload
+ * is an operation of its own, and the layers above (blob, copy) join it without passing it.
  */
 #include "util/env.h"
 #include "http/http.h"
@@ -10,6 +12,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +89,9 @@ void http_opts_defaults(struct http_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->connect_timeout_ms = env_long("CONVOY_HTTP_CONNECT_TIMEOUT_MS", 10000);
 	o->low_speed_time_s = env_long("CONVOY_HTTP_LOW_SPEED_TIME", 30);
-	o->low_speed_limit = env_long("CONVOY_HTTP_LOW_SPEED_LIMIT", 1);
+	o->low_speed_limit = env_long("CONVOY_HTTP_LOW_SPEED_LIMIT", 1024);
 	o->timeout_ms = env_long("CONVOY_HTTP_TIMEOUT_MS", 0);
+	o->deadline_ms = env_long("CONVOY_HTTP_DEADLINE_MS", 300000);
 	o->max_retries = (unsigned)env_long("CONVOY_HTTP_RETRIES", 4);
 	o->backoff_base_ms = env_long("CONVOY_HTTP_BACKOFF_MS", 500);
 	o->backoff_max_ms = env_long("CONVOY_HTTP_BACKOFF_MAX_MS", 30000);
@@ -327,6 +331,76 @@ static long backoff_ms(const struct http_opts *o, unsigned attempt, const struct
 	return ms > o->backoff_max_ms ? o->backoff_max_ms : ms;
 }
 
+/* The current thread's operation; see http.h. */
+struct op {
+	unsigned depth;
+	struct timespec start;
+	long deadline_ms;
+	unsigned retries_left;
+	int expired;
+};
+static _Thread_local struct op cur_op;
+
+void http_op_begin(struct http_client *c)
+{
+	if (cur_op.depth++)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &cur_op.start);
+	cur_op.deadline_ms = c->opts.deadline_ms;
+	cur_op.retries_left = c->opts.max_retries;
+	cur_op.expired = 0;
+}
+
+void http_op_end(void)
+{
+	if (cur_op.depth)
+		cur_op.depth--;
+}
+
+int http_op_expired(void)
+{
+	return cur_op.expired;
+}
+
+long http_op_deadline_s(void)
+{
+	return cur_op.deadline_ms > 0 ? (cur_op.deadline_ms + 999) / 1000 : 0;
+}
+
+/* Milliseconds left in the operation; LONG_MAX without a deadline. */
+static long op_left_ms(void)
+{
+	struct timespec now;
+	long spent;
+
+	if (cur_op.deadline_ms <= 0)
+		return LONG_MAX;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	spent = (long)(now.tv_sec - cur_op.start.tv_sec) * 1000 +
+		(now.tv_nsec - cur_op.start.tv_nsec) / 1000000;
+	return cur_op.deadline_ms - spent;
+}
+
+int http_op_retry(struct http_client *c, unsigned attempt, const struct http_response *r)
+{
+	long delay, left;
+
+	if (!cur_op.retries_left)
+		return 0;
+	delay = backoff_ms(&c->opts, attempt, r);
+	left = op_left_ms();
+	if (left <= delay) {
+		cur_op.expired = 1;
+		return 0;
+	}
+	cur_op.retries_left--;
+	sleep_ms(delay);
+	pthread_mutex_lock(&c->lock);
+	c->stats.retries++;
+	pthread_mutex_unlock(&c->lock);
+	return 1;
+}
+
 int http_host_is_loopback(const char *host)
 {
 	size_t n;
@@ -360,6 +434,33 @@ char *http_url_host_dup(const char *url)
 	res = buf_detach(&b);
 out:
 	buf_free(&b);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return res;
+}
+
+char *http_url_origin_dup(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *res = NULL;
+	struct buf b = BUF_INIT;
+
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
+		goto out;
+	if (buf_printf(&b, "%s://%s:%s", scheme, host, port))
+		goto out;
+	for (char *p = b.data; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	res = buf_detach(&b);
+out:
+	buf_free(&b);
+	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(u);
@@ -470,7 +571,15 @@ static int perform(struct http_client *c, CURL *h, const struct http_request *re
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->opts.low_speed_time_s);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->opts.low_speed_limit);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	{
+		/* A wait for an answer ends at the operation's deadline; a streamed body (a blob)
+		 * is cut by the low-speed limit only, so a large layer that moves is not. */
+		long t = c->opts.timeout_ms, left = op_left_ms();
+
+		if (!req->read_fn && !req->write_fn && left != LONG_MAX && (!t || left < t))
+			t = left > 0 ? left : 1;
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
+	}
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
 	if (c->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
@@ -596,25 +705,30 @@ static void trace(struct http_client *c, const struct timespec *t0, const char *
 
 int http_do(struct http_client *c, const struct http_request *req, struct http_response *resp)
 {
-	char *url = strdup(req->url), *origin = http_url_host_dup(req->url);
+	char *url = strdup(req->url), *origin = http_url_origin_dup(req->url);
 	CURL *h = handle_get(c);
 	struct timespec t0;
 	int rc = 0, send_auth = 1;
 	unsigned attempt = 0, redirects = 0;
 
+	http_op_begin(c);
 	resp->attempts = 0;
 	if (!url || !origin || !h) {
 		rc = err_set(E_USAGE, "invalid URL '%s'", req->url);
 		goto out;
 	}
 	for (;;) {
-		char *host = http_url_host_dup(url);
+		char *host = http_url_host_dup(url), *here = http_url_origin_dup(url);
 
-		if (!host) {
+		if (!host || !here) {
+			free(host);
+			free(here);
 			rc = err_set(E_USAGE, "invalid URL '%s'", url);
 			goto out;
 		}
-		send_auth = !strcmp(host, origin);
+		/* Credentials stay with their origin: scheme, host and port. */
+		send_auth = !strcmp(here, origin);
+		free(here);
 		if (req->auth && send_auth && !strncasecmp(url, "http://", 7) &&
 		    !host_allowed_plain(c, host)) {
 			rc = err_set(E_USAGE,
@@ -624,6 +738,16 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
 			goto out;
 		}
 		free(host);
+		if (op_left_ms() <= 0) {
+			char *shown = http_url_redact_dup(url);
+
+			cur_op.expired = 1;
+			rc = err_set(E_TIMEOUT, "%s %s: not sent, the operation's %ld s deadline "
+				     "(--timeout) has passed", req->method, shown ? shown : "",
+				     http_op_deadline_s());
+			free(shown);
+			goto out;
+		}
 
 		attempt++;
 		resp->attempts = attempt;
@@ -654,22 +778,23 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
 			int retryable = rc ? (rc == E_NET || rc == E_TIMEOUT)
 					   : is_retryable_status(resp->status);
 
-			if (!retryable || (req->flags & HTTP_NO_RETRY) ||
-			    attempt > c->opts.max_retries)
+			if (!retryable || (req->flags & HTTP_NO_RETRY))
 				break;
 			if (req->read_fn && (!req->rewind_fn || req->rewind_fn(req->read_ctx)))
 				break;
-			sleep_ms(backoff_ms(&c->opts, attempt, rc ? NULL : resp));
-			pthread_mutex_lock(&c->lock);
-			c->stats.retries++;
-			pthread_mutex_unlock(&c->lock);
+			if (!http_op_retry(c, attempt, rc ? NULL : resp))
+				break;
 			err_clear();
 			rc = 0;
 		}
 	}
-	if (rc && attempt > 1)
+	if (rc && http_op_expired())
+		err_wrap(rc, "gave up at the %ld s deadline (--timeout) after %u attempt%s",
+			 http_op_deadline_s(), attempt, attempt > 1 ? "s" : "");
+	else if (rc && attempt > 1)
 		err_wrap(rc, "after %u attempts", attempt);
 out:
+	http_op_end();
 	if (h)
 		handle_put(c, h);
 	free(url);

@@ -300,7 +300,8 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
 					"follow", stage);
 	if ((rc = promote_repo_open(rs, s->repos[0].repository, &reg, &path)))
 		return rc;
-	rc = registry_manifest_head(reg, path, tag, &d, NULL);
+	/* A rollback aims from it: read and hashed, not taken from a header. */
+	rc = registry_manifest_digest(reg, path, tag, &d);
 	if (rc == E_NOTFOUND) {
 		err_clear();
 		rc = 0;

@@ -68,8 +68,8 @@ int promote_job_source_get(struct run *r, size_t arg)
 
 int promote_job_prev_head(struct run *r, size_t arg)
 {
-	int rc = registry_manifest_head(r->prev_reg, r->prev_path, r->prev_tag, &r->prev_digest,
-					NULL);
+	/* The gate decides on it: read and hashed, not taken from a header. */
+	int rc = registry_manifest_digest(r->prev_reg, r->prev_path, r->prev_tag, &r->prev_digest);
 
 	(void)arg;
 	if (rc == E_NOTFOUND) {
@@ -82,7 +82,8 @@ int promote_job_prev_head(struct run *r, size_t arg)
 int promote_job_tag_head(struct run *r, size_t i)
 {
 	struct tag_target *t = &r->tags[i];
-	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &t->previous, NULL);
+	/* The record's previous-digest (a rollback aims at it): read and hashed. */
+	int rc = registry_manifest_digest(t->reg, t->repo, t->tag, &t->previous);
 
 	if (rc == E_NOTFOUND) {
 		err_clear();
@@ -225,6 +226,7 @@ int promote_job_record_publish(struct run *r, size_t arg)
 		rc = promote_record_stage(&r->rec);
 	if (!rc)
 		rc = promote_record_publish(&r->rec, r->m.digest);
+	r->record_published = !rc;
 	/* An index that kept changing may hold the record or not: the tags stay (a run again
 	 * finds them at the digest and writes the record if it is missing). */
 	return r->rec.contended ? rc : ledger_rc(r, rc);
@@ -232,12 +234,13 @@ int promote_job_record_publish(struct run *r, size_t arg)
 
 /*
  * The tags moved but the promotion could not be recorded: every promotion is in the ledger,
- * so the tags go back where they were, and the error says so (a tag that did not exist
- * before cannot be deleted through the registry API: it is named).
+ * so the tags go back where they were, and the error says of each tag where it is now (a
+ * tag that did not exist before cannot be deleted through the registry API; a put-back that
+ * fails in an outage is named as such, never claimed).
  */
 int promote_undo_unrecorded(struct run *r, int rc)
 {
-	struct buf msg = BUF_INIT, fresh = BUF_INIT;
+	struct buf msg = BUF_INIT, state = BUF_INIT;
 	size_t left;
 
 	for (size_t i = 0; i < r->ntags; i++)
@@ -245,34 +248,57 @@ int promote_undo_unrecorded(struct run *r, int rc)
 			return rc; /* the tag write failed and restored them itself */
 	if (buf_puts(&msg, err_msg()))
 		return rc;
-	left = registry_tags_restore(r->tags, r->ntags);
-	for (size_t i = 0; i < r->ntags; i++)
-		if (r->tags[i].written && !r->tags[i].previous)
-			(void)buf_printf(&fresh, "%s%s/%s:%s", fresh.len ? ", " : "",
-					 registry_host(r->tags[i].reg), r->tags[i].repo,
-					 r->tags[i].tag);
+	left = registry_tags_restore(r->tags, r->ntags, r->m.digest, &state);
 	if (left)
-		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back, "
-			    "but %s did not exist before and stays (the registry API cannot delete "
-			    "a tag); running the promotion again records it",
-			buf_cstr(&msg), buf_cstr(&fresh));
+		err_set(rc, "%s; the promotion could not be recorded, and not every tag is back "
+			    "where it was: %s; running the promotion again records it",
+			buf_cstr(&msg), buf_cstr(&state));
 	else
 		err_set(rc, "%s; the promotion could not be recorded, so the tags were put back "
-			    "where they were (nothing changed)", buf_cstr(&msg));
+			    "where they were (nothing changed): %s", buf_cstr(&msg),
+			state.len ? buf_cstr(&state) : "no tag had moved");
 	buf_free(&msg);
-	buf_free(&fresh);
+	buf_free(&state);
 	return rc;
 }
 
 int promote_job_read_back(struct run *r, size_t i)
 {
 	const struct tag_target *t = &r->tags[i];
-	int rc = registry_manifest_head(t->reg, t->repo, t->tag, &r->after[i], NULL);
+	/* "Moved by a concurrent run" is concluded from it: read and hashed, a bad answer
+	 * read again (registry_manifest_digest), never taken from a header. */
+	int rc = registry_manifest_digest(t->reg, t->repo, t->tag, &r->after[i]);
 
 	if (rc == E_NOTFOUND) {
 		err_clear();
 		rc = 0;
 	}
+	if (rc)
+		r->readback_failed = 1;
 	return rc ? err_wrap(rc, "reading %s/%s:%s back", registry_host(t->reg), t->repo, t->tag)
 		  : 0;
+}
+
+int promote_report_unverified(struct run *r, int rc)
+{
+	struct buf msg = BUF_INIT, tags = BUF_INIT;
+
+	if (buf_puts(&msg, err_msg()))
+		return rc;
+	for (size_t i = 0; i < r->ntags; i++) {
+		const struct tag_target *t = &r->tags[i];
+
+		(void)buf_printf(&tags, "%s%s/%s:%s %s %s (was %s)", tags.len ? ", " : "",
+				 registry_host(t->reg), t->repo, t->tag,
+				 t->written ? "moved to" : "already at", r->m.digest,
+				 t->previous ? t->previous : "unset");
+	}
+	err_set(rc, "%s; the tags were written: %s; %s; the read-back could not confirm them "
+		    "(`convoy history` shows the stage)", buf_cstr(&msg), buf_cstr(&tags),
+		r->record_published ? "the promotion is recorded in the ledger"
+				    : "the ledger record may be missing (running the promotion "
+				      "again records it)");
+	buf_free(&msg);
+	buf_free(&tags);
+	return rc;
 }

@@ -502,8 +502,13 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		if ((rc = promote_round_add(&rd, promote_job_read_back, i)))
 			goto out;
 	if ((rc = promote_round_add(&rd, promote_job_record_publish, 0)) || (rc = promote_round_run(&rd))) {
-		if (r.ledger_failed)
+		if (r.ledger_failed) {
 			rc = promote_undo_unrecorded(&r, rc);
+		} else if (r.readback_failed) {
+			res->unverified = 1;
+			res->recorded = r.record_published;
+			rc = promote_report_unverified(&r, rc);
+		}
 		goto out;
 	}
 	res->ledger_api = r.rec.api || r.rec.subject_ack;

@@ -60,6 +60,9 @@ struct promote_result {
 	int recorded_late;       /* ... but the ledger had no record of it: written now */
 	int rollback_untracked;  /* rollback: the stage's tag was at a digest no promotion
 				    recorded there, so it went to the newest recorded one */
+	int unverified;          /* failed after the tags were written: they could not be read
+				    back (targets' before: what they were; they moved to digest) */
+	int recorded;            /* with unverified: the ledger record was published */
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,

@@ -136,7 +136,8 @@ int promote_record_publish(struct promote_record *w, const char *subject_digest)
 			goto out;
 		free(now);
 		now = NULL;
-		rc = registry_manifest_head(w->reg, w->path, buf_cstr(&tag), &now, NULL);
+		/* Read and hashed: a wrong header must not pass for a concurrent writer. */
+		rc = registry_manifest_digest(w->reg, w->path, buf_cstr(&tag), &now);
 		if (rc == E_NOTFOUND)
 			err_clear();
 		else if (rc)

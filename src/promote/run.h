@@ -49,6 +49,8 @@ struct run {
 	char **after;
 	struct promote_record rec;
 	int ledger_failed; /* staging or publishing the record failed (tags may be written) */
+	int record_published; /* round D published the record */
+	int readback_failed;  /* a tag could not be read back after its write */
 	struct registry_copy_stats copy;
 };
 
@@ -92,5 +94,8 @@ int promote_job_record_publish(struct run *r, size_t arg);
 /* The tags moved but the record could not be written: puts them back; returns rc with the
  * message saying so. */
 int promote_undo_unrecorded(struct run *r, int rc);
+/* The tags were written but could not be read back: returns rc with the message naming
+ * every tag's write (to what, from what) and whether the record exists. */
+int promote_report_unverified(struct run *r, int rc);
 
 #endif

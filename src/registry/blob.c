@@ -3,15 +3,12 @@
  * verified downloads. An upload that fails part-way restarts from a fresh POST: a registry
  * may have kept a partial body in the old session, so retrying the PUT there is unsafe.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "registry/internal.h"
 #include "registry/reference.h"
 #include "util/err.h"
-#include "util/rand.h"
 
 #define UPLOAD_ATTEMPTS 4
 
@@ -91,11 +88,17 @@ out:
 	return rc;
 }
 
+/*
+ * Best effort DELETE of an upload session. The error being reported (why the upload is
+ * cancelled) is kept: the DELETE's own outcome must not replace it, nor clear it.
+ */
 static void upload_cancel(struct registry *r, const char *repo, const char *location)
 {
 	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
 	struct buf scope = BUF_INIT;
+	int code = err_code();
+	char *cause = code ? strdup(err_msg()) : NULL;
 
 	if (!registry_scope(&scope, repo, "pull,push", NULL)) {
 		req.method = "DELETE";
@@ -104,6 +107,9 @@ static void upload_cancel(struct registry *r, const char *repo, const char *loca
 		(void)registry_do_scoped(r, buf_cstr(&scope), &req, &resp);
 	}
 	err_clear();
+	if (code)
+		err_set(code, "%s", cause ? cause : "(the cause was lost: out of memory)");
+	free(cause);
 	http_response_free(&resp);
 	buf_free(&scope);
 }
@@ -278,22 +284,6 @@ out:
 	return rc;
 }
 
-static void sleep_backoff(const struct http_opts *o, unsigned attempt)
-{
-	long ms = o->backoff_base_ms;
-	struct timespec ts;
-
-	for (unsigned i = 1; i < attempt && ms < o->backoff_max_ms; i++)
-		ms *= 2;
-	ms = ms / 2 + (long)(rand_unit() * (double)(ms / 2 + 1));
-	if (ms > o->backoff_max_ms)
-		ms = o->backoff_max_ms;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 int registry_blob_upload(struct registry *r, const char *repo, const char *digest, uint64_t size,
 			 const struct registry_blob_body *body, struct registry_upload_stats *stats)
 {
@@ -316,6 +306,8 @@ int registry_blob_upload_from(struct registry *r, const char *repo, const char *
 
 	if ((rc = registry_scope(&scope, repo, "pull,push", NULL)))
 		return rc;
+	/* One operation: the POSTs, PUTs and fresh starts share the deadline and the retries. */
+	http_op_begin(r->http);
 	for (;;) {
 		char *location = NULL;
 		int mounted;
@@ -348,14 +340,18 @@ int registry_blob_upload_from(struct registry *r, const char *repo, const char *
 				upload_cancel(r, repo, location);
 		}
 		free(location);
-		if (!rc || !registry_error_retryable(rc) || attempt >= UPLOAD_ATTEMPTS)
+		if (!rc || !registry_error_retryable(rc) || attempt >= UPLOAD_ATTEMPTS ||
+		    !http_op_retry(r->http, attempt, NULL))
 			break;
-		sleep_backoff(&r->hopts, attempt);
 		err_clear();
 	}
-	if (rc)
+	if (rc && http_op_expired() && !strstr(err_msg(), "deadline"))
+		err_wrap(rc, "uploading %s to %s/%s (gave up at the %ld s deadline, --timeout, "
+			 "after %u attempts)", digest, r->host, repo, http_op_deadline_s(), attempt);
+	else if (rc)
 		err_wrap(rc, "uploading %s to %s/%s%s", digest, r->host, repo,
 			 attempt > 1 ? " (after several attempts)" : "");
+	http_op_end();
 	buf_free(&scope);
 	return rc;
 }
@@ -433,6 +429,7 @@ int registry_blob_get(struct registry *r, const char *repo, const char *digest,
 	    (rc = registry_url(r, &url, "/v2/%s/blobs/%s", repo, digest)) ||
 	    (rc = registry_scope(&scope, repo, "pull", NULL)))
 		goto out;
+	http_op_begin(r->http);
 	for (;;) {
 		attempt++;
 		req.method = "GET";
@@ -448,11 +445,11 @@ int registry_blob_get(struct registry *r, const char *repo, const char *digest,
 						: registry_error_from_response(&resp, "GET blob");
 		if (!rc || s.n || !registry_error_retryable(rc) || attempt >= UPLOAD_ATTEMPTS ||
 		    (rc == E_HTTP && resp.status && resp.status < 500 && resp.status != 429 &&
-		     resp.status != 408))
+		     resp.status != 408) || !http_op_retry(r->http, attempt, NULL))
 			break;
-		sleep_backoff(&r->hopts, attempt);
 		err_clear();
 	}
+	http_op_end();
 	if (rc)
 		goto wrap;
 	if ((rc = registry_digest_final(&s.d, got)))

@@ -478,12 +478,20 @@ int registry_do_scoped(struct registry *r, const char *scope, struct http_reques
 		       struct http_response *resp)
 {
 	char *auth = NULL;
-	int rc, tries = 0, refresh = 0;
+	int rc, tries = 0, refresh = 0, foreign;
 
+	/*
+	 * Credentials belong to the registry's origin (and its token realm, fetch_token): a URL
+	 * the registry handed out on another host or scheme (an upload session, a next page)
+	 * gets none, as containerd's pusher strips its authorizer there. Blob storage signs its
+	 * own URLs.
+	 */
+	if ((rc = registry_url_is_foreign(r, req->url, &foreign)))
+		return rc;
 	for (;;) {
 		pthread_mutex_lock(&r->lock);
 		rc = r->opts.lazy_auth ? 0 : ping_locked(r);
-		if (!rc)
+		if (!rc && !foreign)
 			rc = auth_for_scope(r, scope, refresh, &auth);
 		pthread_mutex_unlock(&r->lock);
 		if (rc)
@@ -500,7 +508,7 @@ int registry_do_scoped(struct registry *r, const char *scope, struct http_reques
 			free(auth);
 			auth = NULL;
 		}
-		if (rc || resp->status != 401 || tries++)
+		if (rc || resp->status != 401 || tries++ || foreign)
 			break;
 		/* A 401: learn the challenge (the scope may differ) and try once more. */
 		pthread_mutex_lock(&r->lock);
@@ -520,7 +528,14 @@ int registry_do_scoped(struct registry *r, const char *scope, struct http_reques
 		}
 		http_response_reset(resp);
 	}
-	if (!rc && resp->status == 401) {
+	if (!rc && resp->status == 401 && foreign) {
+		char *shown = http_url_redact_dup(req->url);
+
+		rc = err_set(E_AUTH, "%s handed out %s, on another host or scheme, which asks for "
+			     "credentials: convoy sends the credentials of %s only to %s", r->host,
+			     shown ? shown : "a URL", r->host, buf_cstr(&r->base));
+		free(shown);
+	} else if (!rc && resp->status == 401) {
 		const char *h = http_header(resp, "www-authenticate");
 
 		pthread_mutex_lock(&r->lock);
@@ -535,6 +550,21 @@ int registry_do_scoped(struct registry *r, const char *scope, struct http_reques
 				     "credentials were found", r->host, scope);
 		pthread_mutex_unlock(&r->lock);
 	}
+	return rc;
+}
+
+int registry_url_is_foreign(const struct registry *r, const char *url, int *foreign)
+{
+	char *a = http_url_origin_dup(url), *b = http_url_origin_dup(buf_cstr(&r->base));
+	int rc = 0;
+
+	*foreign = 1;
+	if (!a || !b)
+		rc = err_set(E_HTTP, "%s: invalid URL '%s'", r->host, url);
+	else
+		*foreign = strcmp(a, b) != 0;
+	free(a);
+	free(b);
 	return rc;
 }
 

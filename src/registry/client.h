@@ -78,6 +78,12 @@ int registry_manifest_get(struct registry *r, const char *repo, const char *ref,
  * Either out pointer may be NULL; strings are malloc'd. */
 int registry_manifest_head(struct registry *r, const char *repo, const char *ref,
 			   char **digest, char **media_type);
+/* The digest ref resolves to, verified: the manifest is read (GET, no more round trips than a
+ * HEAD) and hashed, so a digest that feeds a record or a decision is one that exists. A
+ * Docker-Content-Digest that disagrees with the content is read again, then E_INTEGRITY
+ * ("the registry answered an inconsistent digest"); E_NOTFOUND when absent. malloc'd. */
+int registry_manifest_digest(struct registry *r, const char *repo, const char *ref,
+			     char **digest);
 /* PUT under ref (tag or digest) with the given media type; checks the digest the registry
  * answers (Docker-Content-Digest) against the body's. *subject_ack (may be NULL) = 1 when the
  * registry answered OCI-Subject (it supports the referrers API). */

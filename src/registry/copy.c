@@ -188,14 +188,19 @@ int registry_blob_copy(struct registry *src, const char *src_repo, struct regist
 		*how = REGISTRY_COPY_PRESENT;
 		return 0;
 	}
-	for (int attempt = 1;; attempt++) {
+	/* One operation: the copy's attempts and their uploads' share the deadline and the
+	 * retries (http.h), so a silent registry ends the copy once, not attempts x retries. */
+	http_op_begin(registry_http(dst));
+	for (unsigned attempt = 1;; attempt++) {
 		rc = size <= REGISTRY_COPY_BUFFERED
 			     ? copy_buffered(src, src_repo, dst, dst_repo, digest, size)
 			     : copy_streamed(src, src_repo, dst, dst_repo, digest, size);
-		if (!rc || !registry_error_retryable(rc) || attempt >= COPY_ATTEMPTS)
+		if (!rc || !registry_error_retryable(rc) || attempt >= COPY_ATTEMPTS ||
+		    !http_op_retry(registry_http(dst), attempt, NULL))
 			break;
 		err_clear();
 	}
+	http_op_end();
 	if (rc)
 		return err_wrap(rc, "copying %s from %s/%s to %s/%s", digest, registry_host(src),
 				src_repo, registry_host(dst), dst_repo);

@@ -33,6 +33,8 @@ int registry_scope(struct buf *b, const char *repo, const char *actions, const c
 /* Performs req with auth for scope; on 401 learns the challenge and retries once. */
 int registry_do_scoped(struct registry *r, const char *scope, struct http_request *req,
 		       struct http_response *resp);
+/* *foreign = 1 when url is on another origin (scheme, host, port) than the registry's. */
+int registry_url_is_foreign(const struct registry *r, const char *url, int *foreign);
 /* base URL + printf path into b. */
 int registry_url(struct registry *r, struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -87,8 +87,9 @@ int registry_manifest_get(struct registry *r, const char *repo, const char *ref,
 	}
 	dcd = http_header(&resp, "docker-content-digest");
 	if (dcd && !strncmp(dcd, "sha256:", 7) && strcmp(dcd, digest)) {
-		rc = err_set(E_INTEGRITY, "manifest %s: Docker-Content-Digest %s does not match "
-			     "the content (%s)", ref, dcd, digest);
+		rc = err_set(E_INTEGRITY, "manifest %s: the registry answered an inconsistent "
+			     "digest: Docker-Content-Digest %s, but the content it sent has digest %s",
+			     ref, dcd, digest);
 		goto wrap;
 	}
 	root = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
@@ -158,6 +159,34 @@ out:
 	return rc;
 }
 
+#define DIGEST_READS 3
+
+int registry_manifest_digest(struct registry *r, const char *repo, const char *ref,
+			     char **digest)
+{
+	struct registry_manifest m;
+	int rc;
+
+	*digest = NULL;
+	/* A read: an inconsistent answer is asked again (within the operation's budget) before
+	 * anything is concluded from it. */
+	http_op_begin(r->http);
+	for (unsigned attempt = 1;; attempt++) {
+		rc = registry_manifest_get(r, repo, ref, &m);
+		if (!rc) {
+			*digest = m.digest;
+			m.digest = NULL;
+		}
+		registry_manifest_free(&m);
+		if (rc != E_INTEGRITY || attempt >= DIGEST_READS ||
+		    !http_op_retry(r->http, attempt, NULL))
+			break;
+		err_clear();
+	}
+	http_op_end();
+	return rc;
+}
+
 int registry_manifest_put(struct registry *r, const char *repo, const char *ref,
 			  const char *media_type, const void *body, size_t len, int *subject_ack)
 {
@@ -223,11 +252,40 @@ static char *link_next_dup(const char *base, const char *link)
 	return res;
 }
 
+#define TAG_LIST_MAX_PAGES 1000
+
+/*
+ * A next page is followed only on the registry's own origin (its credentials go nowhere
+ * else, and a tag list elsewhere is not this repository's), and only once: a page that
+ * points back to one already read is a loop, and stopping there silently would pass a
+ * partial list off as the whole.
+ */
+static int next_page_check(struct registry *r, const struct strlist *seen, const char *next)
+{
+	char *shown;
+	int foreign, rc = registry_url_is_foreign(r, next, &foreign);
+
+	if (rc)
+		return rc;
+	if (!foreign && !strlist_contains(seen, next))
+		return 0;
+	shown = http_url_redact_dup(next);
+	rc = foreign ? err_set(E_HTTP, "GET tags/list: the registry's next page is on another "
+				       "host or scheme (%s); only pages on %s are followed",
+			       shown ? shown : "?", buf_cstr(&r->base))
+		     : err_set(E_HTTP, "GET tags/list: the registry's next page %s was read "
+				       "already (a loop of Link: rel=\"next\"); the tag list is "
+				       "not complete", shown ? shown : "?");
+	free(shown);
+	return rc;
+}
+
 int registry_tag_list(struct registry *r, const char *repo, struct strlist *out)
 {
 	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
 	struct buf url = BUF_INIT, scope = BUF_INIT;
+	struct strlist seen = STRLIST_INIT;
 	char *next = NULL;
 	json_t *root = NULL;
 	int rc, pages = 0;
@@ -259,6 +317,8 @@ int registry_tag_list(struct registry *r, const char *repo, struct strlist *out)
 				goto out;
 		json_decref(root);
 		root = NULL;
+		if ((rc = strlist_add(&seen, req.url)))
+			goto out;
 		{
 			char *n = link_next_dup(req.url, http_header(&resp, "link"));
 
@@ -266,14 +326,21 @@ int registry_tag_list(struct registry *r, const char *repo, struct strlist *out)
 			next = n;
 		}
 		http_response_reset(&resp);
-		if (!next || ++pages > 1000)
+		if (!next)
 			break;
+		if ((rc = next_page_check(r, &seen, next)))
+			goto wrap;
+		if (++pages >= TAG_LIST_MAX_PAGES) {
+			rc = err_set(E_LIMIT, "GET tags/list: more than %d pages", TAG_LIST_MAX_PAGES);
+			goto wrap;
+		}
 	}
 	goto out;
 wrap:
 	err_wrap(rc, "%s/%s", r->host, repo);
 out:
 	free(next);
+	strlist_clear(&seen);
 	json_decref(root);
 	http_response_free(&resp);
 	buf_free(&url);

@@ -29,6 +29,7 @@ struct tar_entry {
 
 struct source_priv {
 	int is_dir;
+	char *root; /* the layout directory, resolved (realpath): no file is read outside it */
 	char *tmpdir; /* a legacy docker save converted to a layout (registry/docker_save) */
 	struct tar_entry *entries;
 	size_t nentries;
@@ -163,6 +164,36 @@ static int blob_path(struct buf *b, const char *digest)
 	return buf_printf(b, "blobs/%.*s/%s", (int)(colon - digest), digest, colon + 1);
 }
 
+/*
+ * Whether the file full (rel in the layout) resolves inside the layout directory: a blob that
+ * is a symbolic link out of it (to /etc/passwd, with a matching digest) would push a file of
+ * this machine. Links within the layout (a blob shared by two layouts' trees) are fine.
+ */
+static int inside_layout(struct registry_source *s, const char *full, const char *rel)
+{
+	struct source_priv *p = s->priv;
+	char *real;
+	size_t n;
+	int ok;
+
+	if (!p->root)
+		return err_set(E_INTERNAL, "--source %s: the layout directory is not resolved",
+			       s->path);
+	if (!(real = realpath(full, NULL)))
+		return errno == ENOENT ? err_set(E_NOTFOUND, "--source %s: %s is missing",
+						 s->path, rel)
+				       : err_set(E_IO, "--source %s: %s: %s", s->path, rel,
+						 strerror(errno));
+	n = strlen(p->root);
+	ok = !strncmp(real, p->root, n) && (real[n] == '/' || (n == 1 && p->root[0] == '/'));
+	if (!ok)
+		err_set(E_USAGE, "--source %s: %s is a symbolic link to %s, outside the layout "
+			"directory; refusing to read it (expected the blob's own file)", s->path,
+			rel, real);
+	free(real);
+	return ok ? 0 : E_USAGE;
+}
+
 /* Opens a file of the layout (relative path) as fd + range. */
 static int open_member(struct registry_source *s, const char *rel, int *fd, uint64_t *off,
 		       uint64_t *size)
@@ -174,8 +205,14 @@ static int open_member(struct registry_source *s, const char *rel, int *fd, uint
 		struct buf full = BUF_INIT;
 		struct stat st;
 
+		int rc;
+
 		if (buf_printf(&full, "%s/%s", s->path, rel))
 			return err_code();
+		if ((rc = inside_layout(s, buf_cstr(&full), rel))) {
+			buf_free(&full);
+			return rc;
+		}
 		*fd = open(buf_cstr(&full), O_RDONLY | O_CLOEXEC);
 		buf_free(&full);
 		if (*fd < 0 || fstat(*fd, &st)) {
@@ -184,6 +221,12 @@ static int open_member(struct registry_source *s, const char *rel, int *fd, uint
 			*fd = -1;
 			return err_set(errno == ENOENT ? E_NOTFOUND : E_IO,
 				       "--source %s: %s is missing", s->path, rel);
+		}
+		if (!S_ISREG(st.st_mode)) {
+			close(*fd);
+			*fd = -1;
+			return err_set(E_USAGE, "--source %s: %s is not a regular file", s->path,
+				       rel);
 		}
 		*off = 0;
 		*size = (uint64_t)st.st_size;
@@ -421,6 +464,51 @@ out:
 	return rc;
 }
 
+/*
+ * A blob's file is as long as its descriptor says, checked before anything is sent: a layout
+ * that declares 10 GB for a 2 KB file would otherwise open a 10 GB upload and wait for the
+ * timeouts. A blob absent from the layout is not checked here (reading it fails; the
+ * registry may have it already).
+ */
+static int check_size(struct registry_source *s, const struct registry_blob_desc *d,
+		      const char *what, const char *manifest)
+{
+	struct buf rel = BUF_INIT;
+	uint64_t off, size;
+	int fd = -1, rc;
+
+	if ((rc = blob_path(&rel, d->digest)))
+		return rc;
+	rc = open_member(s, buf_cstr(&rel), &fd, &off, &size);
+	if (fd >= 0)
+		close(fd);
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	} else if (!rc && size != d->size) {
+		rc = err_set(E_USAGE, "--source %s: %s %s is %llu bytes in the layout, but manifest "
+			     "%s declares %llu; nothing was pushed (expected the sizes to match)",
+			     s->path, what, d->digest, (unsigned long long)size, manifest,
+			     (unsigned long long)d->size);
+	}
+	buf_free(&rel);
+	return rc;
+}
+
+static int check_sizes(struct registry_source *s)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nimages && !rc; i++) {
+		const struct registry_image *im = &s->images[i];
+
+		rc = check_size(s, &im->config, "config", im->digest);
+		for (size_t k = 0; k < im->nlayers && !rc; k++)
+			rc = check_size(s, &im->layers[k], "layer", im->digest);
+	}
+	return rc;
+}
+
 static int load_index(struct registry_source *s, json_t *manifests)
 {
 	json_t *m;
@@ -497,6 +585,11 @@ int registry_source_open(struct registry_source **out, const char *path, const c
 				goto out;
 			}
 		}
+	}
+	/* Resolved once here, before blob readers run on other threads (inside_layout). */
+	if (p->is_dir && !(p->root = realpath(s->path, NULL))) {
+		rc = err_set(E_IO, "input 'source': %s: %s", s->path, strerror(errno));
+		goto out;
 	}
 	if ((rc = open_member(s, "index.json", &fd, &off, &size)))
 		goto notlayout;
@@ -583,6 +676,8 @@ int registry_source_open(struct registry_source **out, const char *path, const c
 	}
 	if (!s->digest || !s->media_type)
 		rc = err_set(E_NOMEM, "out of memory");
+	else
+		rc = check_sizes(s);
 	goto out;
 notlayout:
 	rc = err_set(E_USAGE, "input 'source': %s is not an OCI layout, an OCI archive or a "
@@ -628,6 +723,7 @@ void registry_source_free(struct registry_source *s)
 	if (p) {
 		docker_save_remove(p->tmpdir);
 		free(p->tmpdir);
+		free(p->root);
 		for (size_t i = 0; i < p->nentries; i++)
 			free(p->entries[i].name);
 		free(p->entries);

@@ -10,42 +10,67 @@
 
 #define TAG_THREADS 8
 
-static void restore(struct tag_target *t, size_t n);
-
 struct job {
 	struct tag_target *t;
 	const char *digest, *media_type;
 	const struct buf *manifest;
 };
 
-size_t registry_tags_restore(struct tag_target *t, size_t n)
+/* One tag put back (or not); what is true of it goes into state. Returns 1 when the tag is
+ * not where it was. */
+static int restore_one(struct tag_target *t, const char *digest, struct buf *state)
+{
+	struct registry_manifest m = { 0 };
+	const char *host = registry_host(t->reg), *sep = state && state->len ? "; " : "";
+	int rc;
+
+	if (!t->previous) {
+		/* A write that failed may still have landed (an answer lost). */
+		if (state)
+			(void)buf_printf(state, t->written ? "%s%s/%s:%s did not exist before and stays "
+							     "at %s (the registry API cannot delete "
+							     "a tag)"
+							   : "%s%s/%s:%s was new: its write failed, "
+							     "it is unset or at %s",
+					 sep, host, t->repo, t->tag, digest);
+		return t->written;
+	}
+	/* The old manifest is still there by digest: put it back under the tag. */
+	rc = registry_manifest_get(t->reg, t->repo, t->previous, &m);
+	if (!rc)
+		rc = registry_manifest_put(t->reg, t->repo, t->tag, m.media_type, m.body.data,
+					   m.body.len, NULL);
+	registry_manifest_free(&m);
+	if (!rc) {
+		if (state)
+			(void)buf_printf(state, "%s%s/%s:%s put back at %s", sep, host, t->repo,
+					 t->tag, t->previous);
+		err_clear();
+		return 0;
+	}
+	if (state)
+		(void)buf_printf(state, t->written ? "%s%s/%s:%s could not be put back (%s): it is "
+						     "at %s, was %s"
+						   : "%s%s/%s:%s: its write failed and putting it "
+						     "back failed too (%s): it is at %s or still at %s",
+				 sep, host, t->repo, t->tag, err_msg(), digest, t->previous);
+	err_clear();
+	return 1;
+}
+
+size_t registry_tags_restore(struct tag_target *t, size_t n, const char *digest,
+			     struct buf *state)
 {
 	size_t left = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if ((t[i].written || t[i].rc) && !t[i].previous)
-			left++;
-	}
-	restore(t, n);
+	if (!n)
+		return 0;
+	http_op_begin(registry_http(t[0].reg));
+	for (size_t i = 0; i < n; i++)
+		if (t[i].written || t[i].rc)
+			left += (size_t)restore_one(&t[i], digest, state);
+	http_op_end();
 	return left;
-}
-
-static void restore(struct tag_target *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct registry_manifest m = { 0 };
-
-		/* A write that failed may still have landed (an answer lost, a digest header
-		 * that did not match): those are put back too. */
-		if ((!t[i].written && !t[i].rc) || !t[i].previous)
-			continue;
-		/* The old manifest is still there by digest: put it back under the tag. */
-		if (!registry_manifest_get(t[i].reg, t[i].repo, t[i].previous, &m))
-			(void)registry_manifest_put(t[i].reg, t[i].repo, t[i].tag, m.media_type,
-						    m.body.data, m.body.len, NULL);
-		registry_manifest_free(&m);
-	}
-	err_clear();
 }
 
 static int read_one(void *arg, size_t i)
@@ -57,7 +82,8 @@ static int read_one(void *arg, size_t i)
 		return 0;
 	free(t->previous);
 	t->previous = NULL;
-	rc = registry_manifest_head(t->reg, t->repo, t->tag, &t->previous, NULL);
+	/* What a failure puts back: a digest that exists (read and hashed). */
+	rc = registry_manifest_digest(t->reg, t->repo, t->tag, &t->previous);
 	if (rc == E_NOTFOUND) {
 		err_clear();
 		rc = 0;
@@ -97,17 +123,25 @@ int registry_tags_write(struct tag_target *t, size_t n, const char *digest,
 		if (!t[i].rc)
 			continue;
 		{
-			char saved[2048];
+			struct buf state = BUF_INIT;
+			char *saved = t[i].msg;
 			int code = t[i].rc;
+			size_t left;
 
-			(void)snprintf(saved, sizeof(saved), "%s", t[i].msg ? t[i].msg : "");
-			restore(t, n);
+			t[i].msg = NULL;
+			left = registry_tags_restore(t, n, digest, &state);
 			for (size_t k = 0; k < n; k++) {
 				free(t[k].msg);
 				t[k].msg = NULL;
 			}
-			return err_set(code, "tagging %s:%s: %s (tags already written were restored)",
-				       t[i].repo, t[i].tag, saved);
+			err_set(code, "tagging %s:%s: %s; %s: %s", t[i].repo, t[i].tag,
+				saved ? saved : "",
+				left ? "not every tag is back where it was"
+				     : "every tag is back where it was",
+				state.len ? buf_cstr(&state) : "no tag had moved");
+			free(saved);
+			buf_free(&state);
+			return code;
 		}
 	}
 	return 0;

@@ -2,7 +2,7 @@
  * registry/tags_write: moves a set of tags to one digest, all or nothing as far as the
  * protocol allows: each tag's previous digest is read first (unless the caller already has
  * it); the writes go out together; when any write fails, the tags already written are put
- * back where they were (or reported when that fails too).
+ * back where they were, and the error says of each tag where it is.
  */
 #ifndef CONVOY_REGISTRY_TAGS_WRITE_H
 #define CONVOY_REGISTRY_TAGS_WRITE_H
@@ -25,9 +25,16 @@ struct tag_target {
  * points at digest is left alone (a re-push moves nothing). */
 int registry_tags_write(struct tag_target *t, size_t n, const char *digest,
 			const char *media_type, const struct buf *manifest);
-/* Puts the tags a successful registry_tags_write() moved back where they were (when what came
- * after failed); best effort. Returns how many of them were new and stay: the distribution
- * API has no tag deletion. */
-size_t registry_tags_restore(struct tag_target *t, size_t n);
+/*
+ * Puts the tags a registry_tags_write() moved (or may have moved: a write whose answer was an
+ * error) back where they were, in one operation (one deadline, http.h); best effort. Returns
+ * how many are not where they were: new tags (the distribution API has no tag deletion) and
+ * tags that could not be put back. state (may be NULL) gets, per tag, what is true of it
+ * ("host/repo:tag put back at sha256:...", "... could not be put back (why): it is at ...",
+ * "... did not exist before and stays at ..."), separated by "; ": a message never claims a restore that
+ * did not happen. digest is what the tags were written to.
+ */
+size_t registry_tags_restore(struct tag_target *t, size_t n, const char *digest,
+			     struct buf *state);
 
 #endif

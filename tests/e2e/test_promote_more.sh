@@ -302,7 +302,7 @@ assert_eq "$rc" 1 "exit code when the ledger refuses the record"
 assert_contains "$(cat "$T/unrec1.out")" "the promotion could not be recorded, so the tags were put back where they were (nothing changed)" \
 	"the error says the tags were put back"
 assert_eq "$rc2" 1 "exit code when the ledger refuses the record (a new tag)"
-assert_contains "$(cat "$T/unrec2.out")" "but $P/unrec/app:qa-new did not exist before and stays" \
+assert_contains "$(cat "$T/unrec2.out")" "$P/unrec/app:qa-new did not exist before and stays at $D7" \
 	"the error names the new tag that stays"
 assert_eq "$(digest_of "$R/unrec/app:qa")" "$D6" "qa is back where it was"
 assert_eq "$(digest_of "$R/unrec/app:qa-new")" "$D7" "qa-new stays (no tag deletion in the API)"

@@ -118,7 +118,29 @@ static void test_http__url_redacted_for_logs(void)
 	free(p);
 }
 
+/* Credentials go to one origin: scheme, host and port (the default port filled in). */
+static void test_http__origin_is_scheme_host_port(void)
+{
+	char *a = http_url_origin_dup("https://Registry.Example/v2/x?a=1");
+	char *b = http_url_origin_dup("https://registry.example:443/v2/y");
+	char *c = http_url_origin_dup("http://registry.example/v2/");
+	char *d = http_url_origin_dup("https://registry.example:5000/v2/");
+	char *e = http_url_origin_dup("not a url");
+
+	CHECK_STR(a, "https://registry.example:443");
+	CHECK_STR(b, "https://registry.example:443");
+	CHECK_STR(c, "http://registry.example:80");
+	CHECK_STR(d, "https://registry.example:5000");
+	CHECK(e == NULL);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+}
+
 TEST_MAIN(TEST(test_http__retry_after_seconds_and_dates), TEST(test_http__link_header_next),
+	  TEST(test_http__origin_is_scheme_host_port),
 	  TEST(test_http__url_redacted_for_logs),
 	  TEST(test_http__hosts_and_redirect_resolution), TEST(test_http__escape_query_values),
 	  TEST(test_http__refuses_credentials_over_plain_http_to_remote_host),

@@ -5,7 +5,9 @@ usage: faultproxy.py LISTEN_PORT UPSTREAM_URL RULES_JSON LOG_FILE
 
 RULES_JSON is re-read on every request: a list of rules, each
   {"method": "PUT", "path": "regex", "times": 1, "action": ..., ...}
-applied to the first `times` matching requests (then spent). Actions:
+applied to the first `times` matching requests (then spent). A rule is counted by its content,
+not its position: a new rule written where a spent one was applies afresh, and the same rule
+written again stays spent. Actions:
   status      answer {"status": 503, "headers": {"Retry-After": "1"}} without forwarding
   reset       close the connection before answering (request not forwarded)
   reset_mid   forward, then send half of the response body and reset
@@ -18,6 +20,15 @@ applied to the first `times` matching requests (then spent). Actions:
               in the same repository, read from upstream) under the matched path, then answer:
               a concurrent writer that lands right after the client's PUT, before it reads back
               (the proxy's own GET and PUT are logged with the action put_over)
+  relocate    forward; a Location in the answer (an upload session) is moved to `location`
+              (another host), keeping its path and query
+  link        forward, adding `Link: <link>; rel="next"` to the answer (a next page elsewhere,
+              or back to a page already read)
+  drip        forward, then send the body at `rate` bytes/s (default 2.5) for at most
+              `seconds`, then the rest; logged as drip_cut when the client hung up first,
+              drip_done when it waited to the end
+A rule with "after": "regex" applies only once a request whose "METHOD PATH" matches was
+answered with a 2xx since the rules file last changed (an outage or a fault that starts right after a write was accepted).
 Every request is logged as one line: METHOD PATH REQUEST_BYTES STATUS ACTION.
 """
 import http.client, http.server, json, re, socket, sys, threading, time, urllib.parse
@@ -26,23 +37,34 @@ PORT, UPSTREAM, RULES, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.arg
 up = urllib.parse.urlparse(UPSTREAM)
 lock = threading.Lock()
 spent = {}
+answered = []  # "METHOD PATH" of every request answered with a 2xx
 MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
                   "application/vnd.docker.distribution.manifest.v2+json",
                   "application/vnd.docker.distribution.manifest.list.v2+json")
 
 
+last_rules = [None]
+
+
 def pick(method, path):
     try:
-        rules = json.load(open(RULES))
+        text = open(RULES).read()
+        rules = json.loads(text)
     except (OSError, ValueError):
-        rules = []
+        text, rules = None, []
     with lock:
-        for i, r in enumerate(rules):
+        if text != last_rules[0]:  # new rules: "after" counts from now
+            last_rules[0] = text
+            answered.clear()
+        for r in rules:
             if r.get("method", method) != method or not re.search(r.get("path", ""), path):
                 continue
-            if spent.get(i, 0) >= r.get("times", 1):
+            key = json.dumps(r, sort_keys=True)
+            if spent.get(key, 0) >= r.get("times", 1):
                 continue
-            spent[i] = spent.get(i, 0) + 1
+            if r.get("after") and not any(re.search(r["after"], a) for a in answered):
+                continue
+            spent[key] = spent.get(key, 0) + 1
             return r
     return None
 
@@ -104,14 +126,28 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             if k.lower() in ("transfer-encoding", "connection", "content-length"):
                 continue
             if k.lower() == "location":
-                v = v.replace(UPSTREAM, "http://127.0.0.1:%d" % PORT)
+                # As a reverse proxy does: the client's own origin (the Host it asked for).
+                mine = "http://%s" % (self.headers.get("Host") or "127.0.0.1:%d" % PORT)
+                v = v.replace(UPSTREAM, mine).replace("http://127.0.0.1:%d" % PORT, mine)
+                if action == "relocate":
+                    u = urllib.parse.urlparse(v)
+                    v = rule["location"] + u.path + ("?" + u.query if u.query else "")
             if k.lower() == "docker-content-digest" and action == "bad_digest":
                 v = "sha256:" + "0" * 64
             self.send_header(k, v)
+        if action == "link":
+            self.send_header("Link", '<%s>; rel="next"' % rule["link"])
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        log(self.command, self.path, len(body), resp.status, action)
+        if 200 <= resp.status < 300:
+            with lock:
+                answered.append("%s %s" % (self.command, self.path))
+        if action != "drip":
+            log(self.command, self.path, len(body), resp.status, action)
         if self.command == "HEAD":
+            return
+        if action == "drip":
+            self.drip(data, rule, len(body), resp.status)
             return
         if action in ("reset_mid", "truncate") and data:
             self.wfile.write(data[: len(data) // 2])
@@ -122,6 +158,24 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
             return
         self.wfile.write(data)
+
+    def drip(self, data, rule, nbody, status):
+        """Sends data at rule["rate"] bytes/s for at most rule["seconds"], then the rest."""
+        rate, end = rule.get("rate", 2.5), time.monotonic() + rule.get("seconds", 60)
+        sent, t0, outcome = 0, time.monotonic(), "drip_done"
+        try:
+            while sent < len(data) and time.monotonic() < end:
+                due = int((time.monotonic() - t0) * rate) + 1
+                if due > sent:
+                    self.wfile.write(data[sent:due])
+                    self.wfile.flush()
+                    sent = due
+                time.sleep(0.1)
+            self.wfile.write(data[sent:])
+            self.wfile.flush()
+        except OSError:
+            outcome = "drip_cut"
+        log(self.command, self.path, nbody, status, outcome)
 
     def put_over(self, ref, headers):
         """Reads /v2/<repo>/manifests/<ref> upstream and puts it under self.path (same repo)."""
