@@ -11,7 +11,7 @@ WORK=$ROOT/.static-work
 PREFIX=$WORK/prefix
 JOBS=-j2
 
-need_pkgs="build-essential cmake pkg-config dpkg-dev libssl-dev zlib1g-dev libnghttp2-dev libjansson-dev libyaml-dev libpcre2-dev libhttp-parser-dev file binutils"
+need_pkgs="build-essential cmake pkg-config dpkg-dev libssl-dev zlib1g-dev libnghttp2-dev libjansson-dev libyaml-dev libsodium-dev libpcre2-dev libhttp-parser-dev file binutils"
 missing=""
 for p in $need_pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then apt-get update -q && apt-get install -y -q $missing; fi

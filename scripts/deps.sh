@@ -20,6 +20,7 @@ pkgs="
 	libssl-dev
 	libjansson-dev
 	libyaml-dev
+	libsodium-dev
 	zlib1g-dev
 	docker-registry
 	skopeo

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	COMMAND("rollback", rollback),
 	COMMAND("plan-comment", plan_comment),
 	COMMAND("deploy", deploy),
+	COMMAND("sign", sign),
+	COMMAND("verify", verify),
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -27,5 +27,7 @@ DECLARE_COMMAND(history);
 DECLARE_COMMAND(rollback);
 DECLARE_COMMAND(plan_comment);
 DECLARE_COMMAND(deploy);
+DECLARE_COMMAND(sign);
+DECLARE_COMMAND(verify);
 
 #endif

@@ -8,6 +8,8 @@
 #include "actions/context.h"
 #include "cmd/cmd.h"
 #include "cmd/promote_common.h"
+#include "registry/reference.h"
+#include "sign/image.h"
 #include "util/err.h"
 
 const char cmd_promote_summary[] = "Promote one image digest to the next stage (dev -> qa -> prod)";
@@ -19,6 +21,8 @@ const struct input_def cmd_promote_inputs[] = {
 	{ "digest", 0, NULL, "the exact digest to promote (sha256:...)" },
 	{ "allow-skip", IN_BOOL, "false", "allow a digest that never was in the previous stage" },
 	{ "dry-run", IN_BOOL, "false", "show what would change, change nothing" },
+	{ "sign-key", 0, NULL, "private key (PEM file, env://VAR, cosign encrypted key): sign the digest in every target repository and sign the ledger record" },
+	{ "signature-storage", 0, "both", "where signatures go: tag (sha256-<hex>.sig), referrer or both" },
 	PROMOTE_COMMON_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
@@ -54,6 +58,29 @@ static int parse_bool(const char *name, const char *v, int *out)
 	return err_set(E_USAGE, "input '%s': expected true or false, got '%s'", name, v);
 }
 
+/* --sign-key: a signature for each target repository's identity (as the Kubernetes image
+ * promoter does), so that a verifier of the target's name accepts it. */
+static int sign_targets(struct rt *rt, struct registry_sessions *rs,
+			const struct promote_result *res, const struct sign_key *key,
+			enum sign_storage storage)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < res->ntargets && !rc; i++) {
+		struct registry_ref ref = { 0 };
+		struct registry *reg;
+
+		if (!(rc = registry_ref_parse_repo(&ref, res->targets[i].repository)) &&
+		    !(rc = registry_sessions_get(rs, registry_ref_api_host(&ref), &reg)) &&
+		    !(rc = sign_image(reg, ref.path, res->targets[i].repository, res->digest, key,
+				      storage, NULL)))
+			rt_info(rt, "signed %s@%s with key %s (no Rekor entry: offline)",
+				res->targets[i].repository, res->digest, sign_key_id(key));
+		registry_ref_free(&ref);
+	}
+	return rc;
+}
+
 int cmd_promote(struct rt *rt, int argc, char **argv)
 {
 	struct gh_context gh = { 0 };
@@ -61,6 +88,8 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 	struct registry_sessions *r = NULL;
 	struct promote_opts o = { 0 };
 	struct promote_result res = { 0 };
+	struct sign_key *key = NULL;
+	enum sign_storage storage = SIGN_STORAGE_BOTH;
 	struct inputs in;
 	char boolbuf[8];
 	char *run_url = NULL;
@@ -112,8 +141,15 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 		rc = err_set(E_USAGE, "inputs 'from' and 'from-image' exclude each other");
 		goto out;
 	}
+	if ((rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
+				     "input 'signature-storage'", &storage)))
+		goto out;
+	if (inputs_get(&in, "sign-key") &&
+	    (rc = sign_key_load(&key, inputs_get(&in, "sign-key"), 1, "input 'sign-key'")))
+		goto out;
 	if ((rc = promote_cli_setup(rt, &in, &p, &r)))
 		goto out;
+	o.sign_key = key;
 	run_url = gh_context_run_url_dup(&gh);
 	o.pipeline = &p;
 	o.actor = gh.actor ? gh.actor : getenv("USER");
@@ -127,13 +163,20 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 		rc = rc ? rc : rrc;
 	} else if (res.unverified) {
 		(void)promote_cli_report_unverified(rt, &res, "Promotion");
-	} else if (res.digest && res.gate == GATE_REFUSED) {
+	} else if (res.digest && (res.gate == GATE_REFUSED || res.verify_refused)) {
 		/* A refusal still tells the job summary why. */
 		(void)promote_cli_report_refusal(rt, &res);
 	}
+	/* After the report: the promotion stands (and is recorded) even if a signature fails. */
+	if (!rc && key && !o.dry_run && (rc = sign_targets(rt, r, &res, key, storage)))
+		rc = err_wrap(rc, "promoted %s, but signing it failed", res.digest);
+	if (!rc && res.record_signed)
+		rt_info(rt, "ledger: the record is an in-toto statement signed with key %s",
+			sign_key_id(key));
 	promote_cli_stats(rt, r);
 out:
 	promote_result_free(&res);
+	sign_key_free(key);
 	registry_sessions_free(r);
 	pipeline_free(&p);
 	gh_context_free(&gh);

@@ -132,6 +132,7 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 			      res->from[0] ? res->from : res->source, res->to)))
 		goto out;
 	if ((rc = summary_add(rt, "Gate: **%s**\n\n", gate_decision_str(res->gate))) ||
+	    (rc = promote_cli_report_verify(rt, res)) ||
 	    (rc = summary_add(rt, "| Stage | Repository | Tags | Digest before | Digest after | Run |\n"
 				  "| --- | --- | --- | --- | --- | --- |\n")))
 		goto out;
@@ -218,11 +219,40 @@ int promote_cli_report_unverified(struct rt *rt, const struct promote_result *re
 	return rc;
 }
 
+int promote_cli_report_verify(struct rt *rt, const struct promote_result *res)
+{
+	const char *v = res->verify_refused ? "refused" : res->verify_passed ? "passed" : "warning";
+	int rc;
+
+	if (!res->verify_detail)
+		return 0;
+	if (!res->verify_passed && !res->verify_refused)
+		wf_warning(rt, "verification (mode warn)", "stage %s: %s", res->to,
+			   res->verify_detail);
+	else if (res->verify_passed)
+		rt_info(rt, "verify: %s", res->verify_detail);
+	if ((rc = summary_add(rt, "| Verification | Result | Detail |\n| --- | --- | --- |\n"
+				  "| signatures%s | **%s** | ",
+			      res->verify_detail && strstr(res->verify_detail, "record") ? " + record"
+											 : "",
+			      v)) ||
+	    (rc = summary_add_cell(rt, res->verify_detail)))
+		return rc;
+	return summary_add(rt, " |\n\n");
+}
+
 int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res)
 {
-	return summary_add(rt, "### Promotion: %s → %s refused\n\nGate: **%s**\n\nDigest: `%s`\n\n",
-			   res->from[0] ? res->from : res->source, res->to,
-			   gate_decision_str(res->gate), res->digest);
+	int rc = summary_add(rt, "### Promotion: %s → %s refused\n\nGate: **%s**\n\n",
+			     res->from[0] ? res->from : res->source, res->to,
+			     res->verify_refused ? "refused: verification failed"
+						 : gate_decision_str(res->gate));
+
+	if (!rc)
+		rc = promote_cli_report_verify(rt, res);
+	if (!rc)
+		rc = summary_add(rt, "Digest: `%s`\n\nNothing was changed.\n\n", res->digest);
+	return rc;
 }
 
 void promote_cli_stats(struct rt *rt, struct registry_sessions *r)

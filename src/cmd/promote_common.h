@@ -38,6 +38,8 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 /* The job summary of a promotion that wrote its tags and could not read them back. */
 int promote_cli_report_unverified(struct rt *rt, const struct promote_result *res,
 				  const char *title);
+/* The verify gate's row in the job summary (and its warning under mode warn). */
+int promote_cli_report_verify(struct rt *rt, const struct promote_result *res);
 /* The job summary of a gate refusal. */
 int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res);
 /* Prints the request count (stderr, for bench/) when CONVOY_STATS=1. */

@@ -26,6 +26,7 @@
 #include "meta/tag.h"
 #include "registry/tags_write.h"
 #include "util/buf.h"
+#include "sign/image.h"
 #include "util/err.h"
 
 const char cmd_push_summary[] =
@@ -47,6 +48,9 @@ const struct input_def cmd_push_inputs[] = {
 	{ "scan-on-push", IN_BOOL, "true",
 	  "repositories created scan images on push (existing ones unchanged)" },
 	NET_INPUTS,
+	{ "sign-key", 0, NULL,
+	  "private key (PEM file, env://VAR, cosign encrypted key): sign the image in every repository before tagging (cosign-compatible, no Rekor)" },
+	{ "signature-storage", 0, "both", "where signatures go: tag (sha256-<hex>.sig), referrer or both" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -264,6 +268,8 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	unsigned long conc = 4, chunk = 0;
 	struct http_opts hopts;
 	struct ecr_repo_opts ro;
+	struct sign_key *key = NULL;
+	enum sign_storage storage = SIGN_STORAGE_BOTH;
 	int rc, have_tr = 0, create_repo = 0;
 
 	memset(&tr, 0, sizeof(tr));
@@ -275,7 +281,12 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	    (rc = inputs_get_list(&in, "insecure-registry", 0, &insecure)) ||
 	    (rc = inputs_get_bool(&in, "create-repository", &create_repo)) ||
 	    (rc = inputs_get_bool(&in, "immutable-tags", &ro.immutable_tags)) ||
-	    (rc = inputs_get_bool(&in, "scan-on-push", &ro.scan_on_push)))
+	    (rc = inputs_get_bool(&in, "scan-on-push", &ro.scan_on_push)) ||
+	    (rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
+				     "input 'signature-storage'", &storage)))
+		goto out;
+	if (inputs_get(&in, "sign-key") &&
+	    (rc = sign_key_load(&key, inputs_get(&in, "sign-key"), 1, "input 'sign-key'")))
 		goto out;
 	if (inputs_get(&in, "tag-list")) {
 		if ((rc = inputs_get_list(&in, "tag-list", 0, &refs)))
@@ -409,6 +420,16 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			(unsigned long long)d[i].stats.bytes_sent,
 			d[i].stats.already_present ? " (already there)" : "");
 	}
+	/* With a key, every repository's copy is signed before any tag points at it. */
+	for (size_t i = 0; key && i < nd; i++) {
+		if ((rc = sign_image(d[i].reg, d[i].repo, d[i].name, src->digest, key, storage,
+				     NULL))) {
+			rc = err_wrap(rc, "no tag was changed");
+			goto out;
+		}
+		rt_info(rt, "signed %s@%s with key %s (no Rekor entry: offline)", d[i].name,
+			src->digest, sign_key_id(key));
+	}
 	/* Phase 2: the tags, only now that every manifest is in place. */
 	if ((rc = registry_tags_write(t, nt, src->digest, src->media_type, &src->top)))
 		goto out;
@@ -434,6 +455,7 @@ out:
 	free(d);
 	free(t);
 	registry_source_free(src);
+	sign_key_free(key);
 	if (have_tr)
 		tags_result_free(&tr);
 	strlist_clear(&refs);

@@ -207,6 +207,59 @@ static int parse_deploy(const struct ctx *c, const yaml_node_t *n, struct pipeli
 	return 0;
 }
 
+static int parse_verify(const struct ctx *c, const yaml_node_t *n, struct pipeline_verify *v)
+{
+	static const char *const keys[] = { "keys", "mode", "record", NULL };
+	yaml_node_t *k, *m, *r;
+	int rc;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return bad(c, n, "'verify' must be a mapping (keys, mode, record)");
+	if ((rc = check_keys(c, n, "verify", keys)))
+		return rc;
+	v->set = 1;
+	v->line = node_line(n);
+	v->mode = PIPELINE_VERIFY_REQUIRE;
+	if ((m = map_get(c, n, "mode"))) {
+		if ((rc = want_scalar(c, m, "mode")))
+			return rc;
+		if (!strcmp(scalar(m), "require"))
+			v->mode = PIPELINE_VERIFY_REQUIRE;
+		else if (!strcmp(scalar(m), "warn"))
+			v->mode = PIPELINE_VERIFY_WARN;
+		else if (!strcmp(scalar(m), "off"))
+			v->mode = PIPELINE_VERIFY_OFF;
+		else
+			return bad(c, m, "verify mode '%s' (expected require, warn or off)",
+				   scalar(m));
+	}
+	if ((r = map_get(c, n, "record"))) {
+		if ((rc = want_scalar(c, r, "record")))
+			return rc;
+		if (!strcmp(scalar(r), "true"))
+			v->record = 1;
+		else if (strcmp(scalar(r), "false"))
+			return bad(c, r, "verify record '%s' (expected true or false)", scalar(r));
+	}
+	if ((k = map_get(c, n, "keys")) && k->type == YAML_SCALAR_NODE) {
+		if ((rc = want_scalar(c, k, "keys")) || (rc = strlist_add(&v->keys, scalar(k))))
+			return rc;
+	} else if (k && k->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *i = k->data.sequence.items.start;
+		     i < k->data.sequence.items.top; i++) {
+			yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+
+			if ((rc = want_scalar(c, e, "keys")) || (rc = strlist_add(&v->keys, scalar(e))))
+				return rc;
+		}
+	} else if (k) {
+		return bad(c, k, "verify 'keys' must be a key file (or env://VAR) or a list of them");
+	}
+	if (!v->keys.len && v->mode != PIPELINE_VERIFY_OFF)
+		return bad(c, n, "'verify' needs 'keys': the public keys signatures must be by");
+	return 0;
+}
+
 static int stage_name_valid(const char *n)
 {
 	for (const char *p = n; *p; p++)
@@ -219,8 +272,8 @@ static int stage_name_valid(const char *n)
 static int parse_stage(const struct ctx *c, const yaml_node_t *n, struct pipeline *p)
 {
 	static const char *const keys[] = { "name", "repository", "tags", "repositories", "deploy",
-					    NULL };
-	yaml_node_t *name, *repo, *tags, *repos, *deploy;
+					    "verify", NULL };
+	yaml_node_t *name, *repo, *tags, *repos, *deploy, *verify;
 	struct pipeline_stage *s;
 	int rc;
 
@@ -279,6 +332,8 @@ static int parse_stage(const struct ctx *c, const yaml_node_t *n, struct pipelin
 	if (!s->nrepos)
 		return bad(c, n, "stage '%s' has no repository", s->name);
 	if ((deploy = map_get(c, n, "deploy")) && (rc = parse_deploy(c, deploy, &s->deploy)))
+		return rc;
+	if ((verify = map_get(c, n, "verify")) && (rc = parse_verify(c, verify, &s->verify)))
 		return rc;
 	return 0;
 }
@@ -487,6 +542,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->deploy.service);
 		free(s->deploy.container);
 		free(s->deploy.health_url);
+		strlist_clear(&s->verify.keys);
 	}
 	free(p->stages);
 	free(p->source);

@@ -16,6 +16,7 @@
  *         - repository: prod.example.com/app
  *           tags: [prod, "{{version}}"]
  *       deploy: { cluster: c, service: s, container: app, health-url: https://... }
+ *       verify: { keys: [keys/cosign.pub], mode: require, record: true }
  *
  * Spec format (--stages): entries separated by ';' or newlines, "name=repo:tag[,tag] [repo:tag]",
  * e.g. "dev=reg/app:dev; qa=reg/app:qa; prod=reg2/app:prod,{{version}}".
@@ -45,11 +46,34 @@ struct pipeline_deploy {
 	char *health_url;
 };
 
+/*
+ * verify: what the gate checks before a digest may enter the stage (see promote/gate_verify):
+ *   verify: {keys: [cosign.pub, env://KEY], mode: require|warn|off, record: true}
+ * keys are public keys (PEM files, relative to the working directory, or env://VAR); the
+ * digest must carry a cosign signature by one of them; with record, the promotion record of
+ * the digest into the previous stage must be a DSSE statement signed by one of them. mode
+ * defaults to require; --allow-skip never bypasses it.
+ */
+enum pipeline_verify_mode {
+	PIPELINE_VERIFY_OFF = 0,
+	PIPELINE_VERIFY_WARN,
+	PIPELINE_VERIFY_REQUIRE,
+};
+
+struct pipeline_verify {
+	int set;
+	enum pipeline_verify_mode mode;
+	struct strlist keys;
+	int record;
+	unsigned line;
+};
+
 struct pipeline_stage {
 	char *name;
 	struct pipeline_repo *repos;
 	size_t nrepos;
 	struct pipeline_deploy deploy;
+	struct pipeline_verify verify;
 	unsigned line;
 };
 

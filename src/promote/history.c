@@ -58,6 +58,12 @@ int promote_ledger_from_index(const json_t *index, const char *digest,
 			ledger_record_free(&rec);
 			continue;
 		}
+		if (json_is_string(json_object_get(m, "digest")) &&
+		    !(rec.manifest_digest = strdup(json_string_value(json_object_get(m, "digest"))))) {
+			ledger_record_free(&rec);
+			rc = err_set(E_NOMEM, "out of memory");
+			break;
+		}
 		if ((rc = ledger_records_add(out, &rec)))
 			break;
 	}

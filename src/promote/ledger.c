@@ -50,6 +50,7 @@ void ledger_record_free(struct ledger_record *r)
 		return;
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(*field(r, i));
+	free(r->manifest_digest);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -63,6 +64,10 @@ int ledger_record_copy(struct ledger_record *dst, const struct ledger_record *sr
 			ledger_record_free(dst);
 			return err_set(E_NOMEM, "out of memory");
 		}
+	}
+	if (src->manifest_digest && !(dst->manifest_digest = strdup(src->manifest_digest))) {
+		ledger_record_free(dst);
+		return err_set(E_NOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -168,9 +173,23 @@ static json_t *descriptor(const char *media_type, const char *digest, size_t siz
 			 (json_int_t)size);
 }
 
+json_t *ledger_record_json(const struct ledger_record *r)
+{
+	return record_json(r);
+}
+
 int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
 			  const char *subject_media_type, const char *subject_digest,
 			  size_t subject_size)
+{
+	return ledger_manifest_build_layer(out, r, subject_media_type, subject_digest,
+					   subject_size, OCI_EMPTY_MEDIA_TYPE, OCI_EMPTY_DIGEST, 2);
+}
+
+int ledger_manifest_build_layer(struct buf *out, const struct ledger_record *r,
+				const char *subject_media_type, const char *subject_digest,
+				size_t subject_size, const char *layer_media_type,
+				const char *layer_digest, size_t layer_size)
 {
 	json_t *m = NULL, *ann = json_object();
 	struct buf key = BUF_INIT;
@@ -200,7 +219,7 @@ int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
 	m = json_pack("{s:i, s:s, s:s, s:o, s:[o], s:o, s:o}", "schemaVersion", 2, "mediaType",
 		      OCI_MANIFEST_MEDIA_TYPE, "artifactType", LEDGER_ARTIFACT_TYPE, "config",
 		      descriptor(OCI_EMPTY_MEDIA_TYPE, OCI_EMPTY_DIGEST, 2), "layers",
-		      descriptor(OCI_EMPTY_MEDIA_TYPE, OCI_EMPTY_DIGEST, 2), "subject",
+		      descriptor(layer_media_type, layer_digest, layer_size), "subject",
 		      descriptor(subject_media_type, subject_digest, subject_size), "annotations",
 		      ann);
 	if (!m)

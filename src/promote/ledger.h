@@ -42,6 +42,9 @@ struct ledger_record {
 	char *deploy_target;   /* "ecs:<cluster>/<service>" */
 	char *task_definition; /* the task definition ARN registered for the digest */
 	char *status;          /* deploy's status output: deployed, rolled-back, failed ... */
+	/* Not a field of the record: the digest of the record's manifest where it was read
+	 * (set by the ledger readers, NULL otherwise), to fetch its signed statement. */
+	char *manifest_digest;
 };
 
 /* Whether a record is a deploy (not a promotion: gates and the history walk skip it). */
@@ -66,6 +69,16 @@ int ledger_record_from_annotations(struct ledger_record *r, const json_t *annota
 int ledger_manifest_build(struct buf *out, const struct ledger_record *r,
 			  const char *subject_media_type, const char *subject_digest,
 			  size_t subject_size);
+
+/* The same with the one layer given (a signed record: its DSSE envelope, see
+ * promote/evidence.h) instead of the empty descriptor. */
+int ledger_manifest_build_layer(struct buf *out, const struct ledger_record *r,
+				const char *subject_media_type, const char *subject_digest,
+				size_t subject_size, const char *layer_media_type,
+				const char *layer_digest, size_t layer_size);
+
+/* The record's fields as a JSON object (nulls for unset fields), a new reference. */
+json_t *ledger_record_json(const struct ledger_record *r);
 
 /* Current time in the record format (2026-12-03T07:15:00.123Z) into out. */
 int ledger_time_now(struct buf *out);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "promote/evidence.h"
 #include "promote/run.h"
 #include "util/err.h"
 
@@ -40,6 +41,7 @@ void promote_result_free(struct promote_result *res)
 	free(res->to);
 	free(res->source);
 	free(res->previous_digest);
+	free(res->verify_detail);
 	for (size_t i = 0; i < res->ntargets; i++) {
 		free(res->targets[i].repository);
 		strlist_clear(&res->targets[i].tags);
@@ -299,6 +301,30 @@ static int pick_stages(struct run *r)
 	return 0;
 }
 
+/* The record's DSSE statement (promote/evidence.h): every target tag, before and after. */
+static int sign_record(struct run *r, const struct ledger_record *rec)
+{
+	struct promote_result *res = r->res;
+	struct evidence_tag *tags = calloc(r->ntags ? r->ntags : 1, sizeof(*tags));
+	size_t n = 0;
+	int rc;
+
+	if (!tags)
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0; i < res->ntargets; i++)
+		for (size_t k = 0; k < res->targets[i].tags.len && n < r->ntags; k++, n++) {
+			tags[n].repository = res->targets[i].repository;
+			tags[n].tag = res->targets[i].tags.items[k];
+			tags[n].before = k < res->targets[i].before.len
+						 ? res->targets[i].before.items[k] : "";
+			tags[n].after = res->digest;
+		}
+	buf_reset(&r->rec.envelope);
+	rc = promote_evidence_build(&r->rec.envelope, rec, tags, n, r->o->sign_key);
+	free(tags);
+	return rc;
+}
+
 static int build_record(struct run *r)
 {
 	const struct promote_opts *o = r->o;
@@ -324,8 +350,11 @@ static int build_record(struct run *r)
 		rec.commit = (char *)o->commit;
 		rec.kind = (char *)(o->rollback ? "rollback"
 				    : gate_is_skip(res->gate) ? "skip" : "promote");
-		rc = promote_record_build(&r->rec, &rec, r->m.media_type, r->m.digest, r->m.body.len);
+		if (o->sign_key && !(rc = sign_record(r, &rec)))
+			res->record_signed = 1;
 	}
+	if (!rc)
+		rc = promote_record_build(&r->rec, &rec, r->m.media_type, r->m.digest, r->m.body.len);
 	free(tags);
 	buf_free(&now);
 	return rc;
@@ -442,7 +471,7 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		    (rc = promote_round_run(&rd)))
 			goto out;
 	}
-	if ((rc = gate_check(&r)) || (rc = collect(&r, 1)))
+	if ((rc = gate_check(&r)) || (rc = promote_gate_verify(&r)) || (rc = collect(&r, 1)))
 		goto out;
 	if (res->targets[0].before.items[0][0] &&
 	    !(res->previous_digest = strdup(res->targets[0].before.items[0]))) {

@@ -15,6 +15,7 @@
 #include "promote/gate.h"
 #include "promote/ledger.h"
 #include "registry/sessions.h"
+#include "sign/key.h"
 #include "util/strlist.h"
 
 struct promote_opts {
@@ -32,6 +33,8 @@ struct promote_opts {
 	const char *gh_repository;
 	const char *run_url;
 	const char *commit;
+	/* With a key, the ledger record is a signed in-toto statement (promote/evidence.h). */
+	const struct sign_key *sign_key;
 };
 
 struct promote_target {
@@ -63,6 +66,12 @@ struct promote_result {
 	int unverified;          /* failed after the tags were written: they could not be read
 				    back (targets' before: what they were; they moved to digest) */
 	int recorded;            /* with unverified: the ledger record was published */
+	/* The target stage's verify gate (promote/gate_verify.c). */
+	int verify_mode;         /* enum pipeline_verify_mode: OFF when the stage has none */
+	int verify_passed;       /* every check passed */
+	int verify_refused;      /* mode require and a check failed: nothing moved */
+	char *verify_detail;     /* what was checked and what was found, one sentence */
+	int record_signed;       /* this promotion's record is a signed statement */
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,
@@ -96,6 +105,15 @@ int promote_history(struct registry_sessions *rs, const struct pipeline *p, cons
  */
 int promote_record_deploy(struct registry_sessions *rs, const struct pipeline *p,
 			  const char *stage, struct ledger_record *rec);
+
+/*
+ * Checks the signed statement of a record listed by promote_history for stage (read from the
+ * stage's first repository): 0 valid by one of keys (*key_id its id), E_NOTFOUND unsigned,
+ * E_INTEGRITY signed but not valid or tampered (the message says why). See evidence.h.
+ */
+int promote_record_verify(struct registry_sessions *rs, const struct pipeline *p,
+			  const char *stage, const struct ledger_record *rec,
+			  struct sign_key *const *keys, size_t nkeys, const char **key_id);
 
 /* The first tag of a stage's repository that is not a template (the stage's "pointer"). */
 const char *promote_stage_pointer_tag(const struct pipeline_repo *repo);

@@ -7,6 +7,7 @@
 #include "promote/promote.h"
 #include "registry/digest.h"
 #include "registry/referrers.h"
+#include "sign/dsse.h"
 #include "util/err.h"
 
 void promote_record_free(struct promote_record *w)
@@ -14,6 +15,7 @@ void promote_record_free(struct promote_record *w)
 	if (!w)
 		return;
 	buf_free(&w->manifest);
+	buf_free(&w->envelope);
 	json_decref(w->index);
 	w->index = NULL;
 }
@@ -25,9 +27,17 @@ int promote_record_build(struct promote_record *w, const struct ledger_record *r
 	int rc;
 
 	buf_reset(&w->manifest);
-	if ((rc = ledger_manifest_build(&w->manifest, rec, subject_media_type, subject_digest,
-					subject_size)))
+	if (w->envelope.len) { /* signed (promote/evidence.h) */
+		if ((rc = registry_digest_buf(w->envelope.data, w->envelope.len,
+					      w->envelope_digest)) ||
+		    (rc = ledger_manifest_build_layer(&w->manifest, rec, subject_media_type,
+						      subject_digest, subject_size, DSSE_MEDIA_TYPE,
+						      w->envelope_digest, w->envelope.len)))
+			return rc;
+	} else if ((rc = ledger_manifest_build(&w->manifest, rec, subject_media_type,
+					       subject_digest, subject_size))) {
 		return rc;
+	}
 	return registry_digest_buf(w->manifest.data, w->manifest.len, w->digest);
 }
 
@@ -37,6 +47,10 @@ int promote_record_stage(struct promote_record *w)
 
 	if (!w->have_empty && !w->optimistic &&
 	    (rc = registry_blob_upload_buf(w->reg, w->path, OCI_EMPTY_DIGEST, "{}", 2)))
+		goto out;
+	if (w->envelope.len &&
+	    (rc = registry_blob_upload_buf(w->reg, w->path, w->envelope_digest, w->envelope.data,
+					   w->envelope.len)))
 		goto out;
 	rc = registry_manifest_put(w->reg, w->path, w->digest, OCI_MANIFEST_MEDIA_TYPE,
 				   w->manifest.data, w->manifest.len, &ack);

@@ -72,6 +72,10 @@ struct round {
 int promote_round_add(struct round *rd, job_fn fn, size_t arg);
 int promote_round_run(struct round *rd);
 
+/* The target stage's verify gate: signatures by its keys, and the previous stage's signed
+ * record (gate_verify.c). E_CONFLICT when a required check fails (res->verify_*). */
+int promote_gate_verify(struct run *r);
+
 /* Round A */
 int promote_job_source_get(struct run *r, size_t arg);
 int promote_job_prev_head(struct run *r, size_t arg);

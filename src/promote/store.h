@@ -44,6 +44,8 @@ struct promote_record {
 	int optimistic;     /* not known: put the record first, upload the blob only if refused */
 	struct buf manifest;
 	char digest[80];
+	struct buf envelope; /* signed record: its DSSE envelope, the manifest's layer */
+	char envelope_digest[80];
 	json_t *index;      /* the tag schema index read before publishing */
 };
 

@@ -187,11 +187,11 @@ row slow_drip promote success
 actions_env
 rc=0
 "$CONVOY" push "${CREDS[@]}" --timeout 0 --source "$T/old" --tag-list "$R/t-bad:stable" >"$T/out" 2>&1 || rc=$?
-assert_eq "$rc" 1 "bad_timeout: exit code"
+assert_eq "$rc" 2 "bad_timeout: exit code"
 assert_contains "$(cat "$T/out")" "input 'timeout': expected a whole number from 1 to 86400, got '0'" "bad_timeout: message"
 rc=0
 "$CONVOY" promote "${CREDS[@]}" --retries many --stages "dev=$R/t-bad:dev; qa=$R/t-bad:qa" --to qa >"$T/out" 2>&1 || rc=$?
-assert_eq "$rc" 1 "bad_retries: exit code"
+assert_eq "$rc" 2 "bad_retries: exit code"
 assert_contains "$(cat "$T/out")" "input 'retries': expected a whole number" "bad_retries: message"
 assert_eq "$(cat "$T/proxy.log")" "" "bad_timeout/bad_retries: requests sent"
 row bad_timeout_retries push/promote failure
@@ -342,7 +342,7 @@ hostile "$T/liar" size
 actions_env
 rc=0
 "$CONVOY" push "${CREDS[@]}" --source "$T/liar" --tag-list "$R/h-size:stable" >"$T/out" 2>&1 || rc=$?
-assert_eq "$rc" 1 "size_mismatch: exit code"
+assert_eq "$rc" 2 "size_mismatch: exit code"
 assert_contains "$(grep '::error::' "$T/out")" "declares 10000000000; nothing was pushed" "size_mismatch: the error names the sizes"
 assert_eq "$(cat "$T/proxy.log")" "" "size_mismatch: requests sent"
 row size_mismatch push failure
@@ -352,7 +352,7 @@ hostile "$T/linker" symlink
 actions_env
 rc=0
 "$CONVOY" push "${CREDS[@]}" --source "$T/linker" --tag-list "$R/h-link:stable" >"$T/out" 2>&1 || rc=$?
-assert_eq "$rc" 1 "symlink_out: exit code"
+assert_eq "$rc" 2 "symlink_out: exit code"
 assert_contains "$(grep '::error::' "$T/out")" "outside-secret, outside the layout directory; refusing to read it" "symlink_out: the error names the link"
 assert_eq "$(cat "$T/proxy.log")" "" "symlink_out: requests sent"
 assert_eq "$(digest_of "$U/h-link:stable" "${SK[@]}")" "" "symlink_out: tag written"

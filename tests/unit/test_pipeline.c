@@ -180,6 +180,49 @@ static void test_pipeline__tag_templates(void)
 	buf_free(&b);
 }
 
+static void test_pipeline__verify_block_keys_mode_record(void)
+{
+	struct pipeline p;
+
+	memset(&p, 0, sizeof(p));
+	CHECK_INT(parse(&p, "stages:\n"
+			    "  - name: dev\n"
+			    "    repository: r.example/app\n"
+			    "    tags: dev\n"
+			    "  - name: qa\n"
+			    "    repository: r.example/app\n"
+			    "    tags: qa\n"
+			    "    verify: {keys: [a.pub, env://KEY], record: true}\n"
+			    "  - name: prod\n"
+			    "    repository: r.example/app\n"
+			    "    tags: prod\n"
+			    "    verify: {keys: a.pub, mode: warn}\n"),
+		  0);
+	CHECK_INT(p.stages[0].verify.set, 0);
+	CHECK_INT(p.stages[1].verify.mode, PIPELINE_VERIFY_REQUIRE);
+	CHECK_INT(p.stages[1].verify.keys.len, 2);
+	CHECK_STR(p.stages[1].verify.keys.items[1], "env://KEY");
+	CHECK_INT(p.stages[1].verify.record, 1);
+	CHECK_INT(p.stages[2].verify.mode, PIPELINE_VERIFY_WARN);
+	CHECK_INT(p.stages[2].verify.record, 0);
+	pipeline_free(&p);
+	CHECK_INT(parse(&p, "stages:\n  - name: qa\n    repository: r.example/app\n    tags: qa\n"
+			    "    verify: {mode: require}\n"),
+		  E_USAGE);
+	CHECK(strstr(err_msg(), "convoy.yml:5") && strstr(err_msg(), "keys"));
+	pipeline_free(&p);
+	CHECK_INT(parse(&p, "stages:\n  - name: qa\n    repository: r.example/app\n    tags: qa\n"
+			    "    verify: {keys: a.pub, mode: maybe}\n"),
+		  E_USAGE);
+	CHECK(strstr(err_msg(), "maybe") != NULL);
+	pipeline_free(&p);
+	CHECK_INT(parse(&p, "stages:\n  - name: qa\n    repository: r.example/app\n    tags: qa\n"
+			    "    verify: {keys: a.pub, signers: 2}\n"),
+		  E_USAGE);
+	CHECK(strstr(err_msg(), "unknown key 'signers'") != NULL);
+	pipeline_free(&p);
+}
+
 /* The example pipeline file (examples/.github/convoy.yml) is one convoy reads: dev, qa, prod,
  * each with the deploy block the example workflow's `deploy --stage` needs. */
 static void test_pipeline__example_file_loads(void)
@@ -200,7 +243,8 @@ static void test_pipeline__example_file_loads(void)
 	pipeline_free(&p);
 }
 
-TEST_MAIN(TEST(test_pipeline__stages_in_order_with_repositories_and_deploy),
+TEST_MAIN(TEST(test_pipeline__verify_block_keys_mode_record),
+	  TEST(test_pipeline__stages_in_order_with_repositories_and_deploy),
 	  TEST(test_pipeline__example_file_loads),
 	  TEST(test_pipeline__unknown_key_names_the_line),
 	  TEST(test_pipeline__duplicate_stage_names_the_line),
