@@ -247,8 +247,14 @@ int meta_date_format(struct buf *out, const char *fmt, const struct meta_instant
 	int rc;
 
 	split(t->ms + (long long)t->offset_s * 1000, &f);
-	if (!*fmt) /* moment().format('') is the default ISO format with offset */
-		fmt = p = "YYYY-MM-DDTHH:mm:ssZ";
+	/*
+	 * moment's format() without a format (metadata-action's {{commit_date FORMAT}} with the
+	 * format unquoted: a Handlebars path, undefined): defaultFormatUtc when the moment is in
+	 * UTC mode, which moment-timezone's tz() sets for a zone whose offset is 0 at that instant,
+	 * else defaultFormat with the offset.
+	 */
+	if (!*fmt)
+		fmt = p = t->offset_s == 0 ? "YYYY-MM-DDTHH:mm:ss[Z]" : "YYYY-MM-DDTHH:mm:ssZ";
 	while (*p) {
 		size_t i;
 

@@ -91,6 +91,10 @@ printf '{"repository":{"name":"r","default_branch":"main"}}' >"$T/none.json"
 export GITHUB_WORKSPACE="$T/shallow"
 tags_ok --images user/app --tags $'type=raw,value={{commit_date \'YYYY-MM-DD\'}}\ntype=ref,event=branch'
 assert_eq "$(gh_output tags)" $'user/app:main\nuser/app:2021-03-04' "commit date from the shallow workspace"
+# the format unquoted is a Handlebars path (undefined): moment's default format, which ends in
+# a literal Z for a UTC moment and in the offset elsewhere (then sanitised into a tag)
+tags_ok --images user/app --tags $'type=raw,value={{commit_date YYYYMMDD}}\ntype=raw,value=p-{{commit_date YYYYMMDD tz=\'Europe/Paris\'}}'
+assert_eq "$(gh_output tags)" $'user/app:2021-03-04T05-06-07Z\nuser/app:p-2021-03-04T06-06-07-01-00' "commit_date with an unquoted format"
 pass "Actions context with a shallow workspace"
 
 # outside any repository and outside Actions: a clear error

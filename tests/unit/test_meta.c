@@ -354,6 +354,9 @@ static void test_meta__date_formats_and_zones(void)
 
 	CHECK_INT(meta_date_format(&b, "YYYY-MM-DDTHH:mm:ss.SSSZ dddd MMM Do [YYYY] X", &t), 0);
 	CHECK_STR(buf_cstr(&b), "2020-01-10T00:30:00.000+00:00 Friday Jan 10th YYYY 1578616200");
+	buf_reset(&b); /* no format: moment's defaultFormatUtc in UTC mode, a literal Z */
+	CHECK_INT(meta_date_format(&b, "", &t), 0);
+	CHECK_STR(buf_cstr(&b), "2020-01-10T00:30:00Z");
 	buf_reset(&b);
 	CHECK_INT(meta_date_iso(&b, 0), 0);
 	CHECK_STR(buf_cstr(&b), "1970-01-01T00:00:00.000Z");
@@ -367,6 +370,9 @@ static void test_meta__date_formats_and_zones(void)
 		buf_reset(&b);
 		CHECK_INT(meta_date_format(&b, "HH:mm ZZ", &t), 0);
 		CHECK_STR(buf_cstr(&b), "09:30 +0900");
+		buf_reset(&b); /* no format outside UTC: defaultFormat, with the offset */
+		CHECK_INT(meta_date_format(&b, "", &t), 0);
+		CHECK_STR(buf_cstr(&b), "2020-01-10T09:30:00+09:00");
 	}
 	CHECK(getenv("TZ") == NULL || 1);
 	buf_free(&b);
