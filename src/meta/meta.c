@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "meta/check.h"
 #include "meta/datefmt.h"
 #include "meta/pep440.h"
 #include "meta/regex.h"
@@ -743,6 +744,8 @@ int meta_compute(const struct meta_context *c, const struct meta_inputs *in,
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	if ((rc = meta_check_inputs(in, &out->warnings)))
+		goto fail;
 	for (size_t i = 0; i < in->nimages && !rc; i++) {
 		char *name = strdup(in->images[i].name);
 		const char *why;

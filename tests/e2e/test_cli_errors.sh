@@ -112,4 +112,15 @@ assert j["json"]["tags"] == ["user/app:v1"] and isinstance(j["json"]["labels"], 
 PY
 pass "tags prints once; --format json has arrays and objects, not JSON in strings"
 
+# --- the tag language is checked whole before anything runs, whatever the event: a semver
+# pattern is an error on a branch build, where it is never rendered; an unknown name renders
+# empty (metadata-action's result) with a warning naming it and the nearest known name ---
+row git 2 "input 'tags': entry 'type=semver,pattern={{version': expression '{{version': unclosed '{{'" -- tags --images user/app --tags 'type=semver,pattern={{version'
+row git 2 "input 'flavor': entry 'suffix': expression '-{{sha': unclosed '{{'" -- tags --images user/app --flavor 'suffix=-{{sha'
+row git 2 "input 'tags': entry 'type=raw,value=d-{{date}}': {{date}} needs a format" -- tags --images user/app --tags 'type=raw,value=d-{{date}}'
+row git 0 "input 'tags': entry 'type=raw,value=x-{{brnch}}': '{{brnch}}' is not a name defined here and renders empty, as in metadata-action; did you mean '{{branch}}'?" -- tags --images user/app --tags 'type=raw,value=x-{{brnch}}'
+assert_contains "$(cat "$T/out")" "user/app:x-" "an unknown name renders empty"
+row git 0 "'{{mjor}}' is not a name defined here and renders empty, as in metadata-action; did you mean '{{major}}'?" -- tags --images user/app --tags 'type=semver,pattern={{mjor}}'
+pass "the tag language is checked before anything runs; unknown names warn with the nearest"
+
 echo "ok   $rows rows"
