@@ -30,6 +30,7 @@ pkgs="
 	clang
 	libclang-rt-14-dev
 	valgrind
+	time
 "
 # shellcheck disable=SC2086
 if ! dpkg -s $pkgs >/dev/null 2>&1; then

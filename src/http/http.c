@@ -31,7 +31,8 @@
 struct http_client {
 	struct http_opts opts;
 	char *user_agent;
-	char *ca_file;
+	char *ca_file;      /* found on the first https request (ca_looked), NULL if none */
+	int ca_looked;
 	pthread_mutex_t lock;
 	CURL *pool[POOL_MAX];
 	size_t npool;
@@ -120,7 +121,6 @@ int http_client_new(struct http_client **out, const struct http_opts *opts)
 		free(c);
 		return err_code();
 	}
-	c->ca_file = http_ca_find_dup();
 	pthread_mutex_init(&c->lock, NULL);
 	*out = c;
 	return 0;
@@ -581,8 +581,19 @@ static int perform(struct http_client *c, CURL *h, const struct http_request *re
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
 	}
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
-	if (c->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (!strncasecmp(url, "https://", 8)) {
+		/* The CA bundle is found on the first https request only: a run that speaks plain
+		 * HTTP to a loopback registry, or none at all, never looks for it. libcurl parses it
+		 * once per pooled handle and keeps it (its CA cache). */
+		pthread_mutex_lock(&c->lock);
+		if (!c->ca_looked) {
+			c->ca_file = http_ca_find_dup();
+			c->ca_looked = 1;
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (c->ca_file)
+			curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	}
 	if (c->connect_to)
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
