@@ -94,12 +94,17 @@ static void record_deploy(struct rt *rt, const struct inputs *in, const struct p
 	rec.deploy_target = target.data;
 	rec.task_definition = res->task_definition_arn;
 	rec.status = (char *)res->status;
-	if (!(rc = promote_record_deploy(rs, p, stage, &rec)))
+	if (!(rc = promote_record_deploy(rs, p, stage, &rec))) {
 		rt_info(rt, "ledger: deploy recorded in %s (stage %s)", rec.repository, stage);
+		summary_add(rt, "The deploy is recorded in the ledger of stage %s.\n\n", stage);
+	}
 out:
-	if (rc)
+	if (rc) {
 		wf_warning(rt, NULL, "the deploy was not recorded in the ledger of stage '%s': %s",
 			   stage, err_msg());
+		summary_add(rt, "**The deploy is not recorded** in the ledger of stage %s: %s\n\n",
+			    stage, err_msg());
+	}
 	err_clear();
 	free(run_url);
 	buf_free(&now);

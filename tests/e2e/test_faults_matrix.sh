@@ -149,6 +149,50 @@ for path in same registry; do
 	cell rollback "$path" outage_after_tag failure "$OUTAGE"
 done
 
+# deploy's ledger record (the deploy itself succeeds against the ECS stand-in): written despite
+# a transient error, or, when the registry is down right after the rollout, a warning that
+# says the deploy is not recorded; the deploy's outputs stand and history shows no record.
+source "$(dirname "$0")/lib_aws.sh"
+export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=secretkey AWS_REGION=eu-west-1
+export CONVOY_DEPLOY_POLL_MS=20 CONVOY_AWS_BACKOFF_MS=10
+start_aws success
+deploy_cell() { # deploy_cell FAULT RULES RECORDED(yes|no)
+	local fault=$1 rules=$2 recorded=$3 repo="m-deploy-$1" rc=0 t0 f0 took digest rec
+	seed "$T/new" "$R1/$repo:qa"
+	digest=$(digest_of "$(up "$R1/$repo:qa")" "${SK[@]}")
+	mkdir -p "$T/$repo"
+	printf 'stages:\n  - name: qa\n    repository: %s\n    tags: [qa]\n    deploy: {cluster: c, service: web, container: app}\n' \
+		"$R1/$repo" >"$T/$repo/convoy.yml"
+	rules "${rules//QAREPO/$repo}"
+	actions_env
+	f0=$(faults_fired)
+	t0=$(date +%s)
+	"$CONVOY" deploy "${CREDS[@]}" --timeout $DEADLINE --pipeline-file "$T/$repo/convoy.yml" --stage qa \
+		--image "$R1/$repo@$digest" >"$T/out" 2>&1 || rc=$?
+	took=$(( $(date +%s) - t0 ))
+	rules '[]'
+	[ "$(faults_fired)" -gt "$f0" ] || fail "deploy-$fault: the fault never fired"
+	[ "$took" -le $((DEADLINE + MARGIN)) ] || fail "deploy-$fault: took ${took}s"
+	assert_not_contains "$(grep -v '^::add-mask::' "$T/out")" "$PW" "deploy-$fault: password in output"
+	[ "$rc" = 0 ] || { cat "$T/out"; fail "deploy-$fault: the deploy itself succeeded, exit $rc"; }
+	assert_eq "$(gh_output status)" deployed "deploy-$fault: status output"
+	rec=$(records "qa=$R1/$repo:qa")
+	if [ "$recorded" = yes ]; then
+		assert_contains "$(cat "$T/out")" "ledger: deploy recorded in $R1/$repo (stage qa)" "deploy-$fault: recorded"
+		assert_eq "$(jq -r '.[0].kind + " " + .[0].digest + " " + .[0].status' <<<"$rec")" "deploy $digest deployed" \
+			"deploy-$fault: the ledger's deploy record"
+		assert_contains "$(cat "$T/gh/summary")" "The deploy is recorded in the ledger of stage qa." "deploy-$fault: the summary"
+	else
+		assert_contains "$(grep '::warning' "$T/out")" "the deploy was not recorded in the ledger of stage 'qa'" "deploy-$fault: the warning"
+		assert_not_contains "$(cat "$T/out")" "ledger: deploy recorded" "deploy-$fault: a record claimed"
+		assert_contains "$(cat "$T/gh/summary")" "**The deploy is not recorded** in the ledger of stage qa" "deploy-$fault: the summary"
+		assert_eq "$(jq -r '[.[] | select(.kind == "deploy")] | length' <<<"$rec")" 0 "deploy-$fault: a deploy record in the ledger"
+	fi
+	results+=("$(printf '| %-8s | %-8s | %-18s | %-7s | %3ss |' deploy ledger "$fault" "success" "$took")")
+}
+deploy_cell transient_write '[{"method":"PUT","path":"/v2/QAREPO/manifests/","action":"status","status":503,"times":1}]' yes
+deploy_cell registry_down '[{"path":"/v2/QAREPO/","action":"status","status":503,"times":9999}]' no
+
 echo "| command  | path     | fault              | outcome | time |"
 echo "|----------|----------|--------------------|---------|------|"
 printf '%s\n' "${results[@]}"
