@@ -62,6 +62,11 @@ case_run() {
 	if [ "$rc" = 0 ]; then
 		assert_eq "$after" "$(gh_output digest)" "$name: tag after success"
 		assert_eq "$(digest_of "$U/$repo:next" "${SKOPEO_CREDS[@]}")" "$after" "$name: second tag after success"
+		# every blob complete: skopeo copies the image to a dir: and checks each digest
+		rm -rf "$T/copy"
+		skopeo copy -q --src-tls-verify=false --src-creds ci:Fault-Pa55-q1 "docker://$U/$repo:stable" "dir:$T/copy" >"$T/copy.out" 2>&1 ||
+			{ cat "$T/copy.out"; fail "$name: the pushed image is not complete"; }
+		assert_contains "$(cat "$T/gh/summary")" "$after" "$name: the summary names the digest"
 		outcome=success
 	else
 		assert_contains "$out" "::error::" "$name: failure without a clear error"
