@@ -133,13 +133,14 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 		if (vs.nkeys && (rc = verify_record(r, &p, stage, e, &vs, &state, &detail)))
 			break;
 		o = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, "
-				      "s:s?, s:s?, s:s?}",
+				      "s:s?, s:s?, s:s?, s:s?, s:s?}",
 				      "time", e->time, "kind", e->kind, "to", e->to, "digest",
 				      e->digest, "from", e->from, "previous-digest",
 				      e->previous_digest, "actor", e->actor, "tags", e->tags,
 				      "run-url", e->run_url, "commit", e->commit, "deploy-target",
 				      e->deploy_target, "task-definition", e->task_definition,
-				      "status", e->status);
+				      "status", e->status, "gates", e->gates, "override",
+				      e->override);
 
 		if (o && state &&
 		    (json_object_set_new(o, "signature", json_string(state)) ||

@@ -21,6 +21,7 @@ const struct input_def cmd_promote_inputs[] = {
 	{ "digest", 0, NULL, "the exact digest to promote (sha256:...)" },
 	{ "allow-skip", IN_BOOL, "false", "allow a digest that never was in the previous stage" },
 	{ "dry-run", IN_BOOL, "false", "show what would change, change nothing" },
+	{ "override", 0, NULL, "the reason to promote inside a freeze span of the stage (recorded with the actor; allowed-actors may limit who)" },
 	{ "sign-key", 0, NULL, "private key (PEM file, env://VAR, cosign encrypted key): sign the digest in every target repository and sign the ledger record" },
 	{ "signature-storage", 0, "both", "where signatures go: tag (sha256-<hex>.sig), referrer or both" },
 	PROMOTE_COMMON_INPUTS,
@@ -104,6 +105,9 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 	o.version = dispatch_input(&gh, &in, "version", NULL);
 	o.digest = dispatch_input(&gh, &in, "digest", NULL);
 	o.from = inputs_get(&in, "from");
+	o.override = dispatch_input(&gh, &in, "override", NULL);
+	if (o.override && !*o.override)
+		o.override = NULL;
 	o.from_image = inputs_get(&in, "from-image");
 	/* allow-skip defaults to "false", so the payload is consulted only when it is false. */
 	skip = inputs_get(&in, "allow-skip");
@@ -163,7 +167,8 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 		rc = rc ? rc : rrc;
 	} else if (res.unverified) {
 		(void)promote_cli_report_unverified(rt, &res, "Promotion");
-	} else if (res.digest && (res.gate == GATE_REFUSED || res.verify_refused)) {
+	} else if (res.digest && (res.gate == GATE_REFUSED || res.verify_refused ||
+				  res.gates_refused)) {
 		/* A refusal still tells the job summary why. */
 		(void)promote_cli_report_refusal(rt, &res);
 	}

@@ -132,7 +132,7 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 			      res->from[0] ? res->from : res->source, res->to)))
 		goto out;
 	if ((rc = summary_add(rt, "Gate: **%s**\n\n", gate_decision_str(res->gate))) ||
-	    (rc = promote_cli_report_verify(rt, res)) ||
+	    (rc = promote_cli_report_gates(rt, res)) || (rc = promote_cli_report_verify(rt, res)) ||
 	    (rc = summary_add(rt, "| Stage | Repository | Tags | Digest before | Digest after | Run |\n"
 				  "| --- | --- | --- | --- | --- | --- |\n")))
 		goto out;
@@ -219,6 +219,30 @@ int promote_cli_report_unverified(struct rt *rt, const struct promote_result *re
 	return rc;
 }
 
+int promote_cli_report_gates(struct rt *rt, const struct promote_result *res)
+{
+	int rc = 0;
+
+	if (!res->gate_verdicts.len)
+		return 0;
+	rc = summary_add(rt, "| Gate | Result | Detail |\n| --- | --- | --- |\n");
+	for (size_t i = 0; i < res->gate_verdicts.len && !rc; i++) {
+		const char *v = res->gate_verdicts.items[i], *a = strstr(v, ": "), *b;
+
+		if (!a || !(b = strstr(a + 2, ": ")))
+			continue;
+		rt_info(rt, "gate %s", v);
+		rc = summary_add(rt, "| %.*s | **%.*s** | ", (int)(a - v), v, (int)(b - a - 2), a + 2);
+		if (!rc)
+			rc = summary_add_cell(rt, b + 2);
+		if (!rc)
+			rc = summary_add(rt, " |\n");
+	}
+	if (!rc && res->override)
+		wf_notice(rt, "freeze overridden", "%s", res->override);
+	return rc ? rc : summary_add(rt, "\n");
+}
+
 int promote_cli_report_verify(struct rt *rt, const struct promote_result *res)
 {
 	const char *v = res->verify_refused ? "refused" : res->verify_passed ? "passed" : "warning";
@@ -246,8 +270,11 @@ int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res)
 	int rc = summary_add(rt, "### Promotion: %s → %s refused\n\nGate: **%s**\n\n",
 			     res->from[0] ? res->from : res->source, res->to,
 			     res->verify_refused ? "refused: verification failed"
+			     : res->gates_refused ? "refused: a time or health gate"
 						 : gate_decision_str(res->gate));
 
+	if (!rc)
+		rc = promote_cli_report_gates(rt, res);
 	if (!rc)
 		rc = promote_cli_report_verify(rt, res);
 	if (!rc)

@@ -39,6 +39,8 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 int promote_cli_report_unverified(struct rt *rt, const struct promote_result *res,
 				  const char *title);
 /* The verify gate's row in the job summary (and its warning under mode warn). */
+/* The time and health gates' verdicts as a summary table (nothing when the stage has none). */
+int promote_cli_report_gates(struct rt *rt, const struct promote_result *res);
 int promote_cli_report_verify(struct rt *rt, const struct promote_result *res);
 /* The job summary of a gate refusal. */
 int promote_cli_report_refusal(struct rt *rt, const struct promote_result *res);

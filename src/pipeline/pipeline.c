@@ -260,6 +260,126 @@ static int parse_verify(const struct ctx *c, const yaml_node_t *n, struct pipeli
 	return 0;
 }
 
+/* freeze: a list of spans, each {weekly: "..."} or {from: ..., to: ...}, with tz and reason. */
+static int parse_freeze(const struct ctx *c, const yaml_node_t *n, struct pipeline_gates *g)
+{
+	static const char *const keys[] = { "weekly", "from", "to", "tz", "reason", NULL };
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return bad(c, n, "'freeze' must be a list of spans ({weekly: \"Fri 16:00 - Mon "
+				 "08:00\"} or {from: 2026-12-20, to: 2027-01-04}, with tz)");
+	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+	     i++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *i), *w, *from, *to, *tz, *reason;
+		struct pipeline_freeze *f;
+		struct buf text = BUF_INIT;
+		int rc;
+
+		if (e->type != YAML_MAPPING_NODE)
+			return bad(c, e, "a freeze span must be a mapping: {weekly: \"Fri 16:00 - "
+					 "Mon 08:00\"} or {from: 2026-12-20, to: 2027-01-04}");
+		if ((rc = check_keys(c, e, "freeze span", keys)))
+			return rc;
+		f = realloc(g->freeze, (g->nfreeze + 1) * sizeof(*f));
+		if (!f)
+			return err_set(E_NOMEM, "out of memory");
+		g->freeze = f;
+		f = &g->freeze[g->nfreeze++];
+		memset(f, 0, sizeof(*f));
+		f->line = node_line(e);
+		w = map_get(c, e, "weekly");
+		from = map_get(c, e, "from");
+		to = map_get(c, e, "to");
+		if ((tz = map_get(c, e, "tz")) && (rc = dup_scalar(c, tz, "tz", &f->tz)))
+			return rc;
+		if ((reason = map_get(c, e, "reason")) &&
+		    (rc = dup_scalar(c, reason, "reason", &f->reason)))
+			return rc;
+		if (w && (from || to))
+			return bad(c, e, "a freeze span is weekly or from/to, not both");
+		if (w) {
+			if ((rc = want_scalar(c, w, "weekly")))
+				return rc;
+			f->weekly = 1;
+			if ((rc = gates_parse_weekly(scalar(w), "freeze 'weekly'", &f->from_min,
+						     &f->to_min)))
+				return bad(c, w, "%s", err_msg());
+			rc = buf_puts(&text, scalar(w));
+		} else {
+			if (!from || !to)
+				return bad(c, e, "a freeze span needs 'weekly', or both 'from' and 'to'");
+			if ((rc = want_scalar(c, from, "from")) || (rc = want_scalar(c, to, "to")))
+				return rc;
+			if (gates_parse_when(scalar(from), "freeze 'from'", 0, &f->from_local))
+				return bad(c, from, "%s", err_msg());
+			if (gates_parse_when(scalar(to), "freeze 'to'", 1, &f->to_local))
+				return bad(c, to, "%s", err_msg());
+			if (f->to_local <= f->from_local)
+				return bad(c, to, "freeze 'to' (%s) is not after 'from' (%s)", scalar(to),
+					   scalar(from));
+			rc = buf_printf(&text, "%s to %s", scalar(from), scalar(to));
+		}
+		if (!rc && f->tz)
+			rc = buf_printf(&text, " %s", f->tz);
+		if (rc || !(f->text = buf_detach(&text)))
+			return buf_free(&text), rc ? rc : err_set(E_NOMEM, "out of memory");
+		{
+			/* An unknown zone is an error now, not at the first promotion. */
+			int active;
+			long long end;
+
+			if (gates_freeze_active(f, 0, &active, &end))
+				return bad(c, tz, "%s", err_msg());
+		}
+	}
+	return 0;
+}
+
+static int parse_gates(const struct ctx *c, const yaml_node_t *n, struct pipeline_gates *g)
+{
+	yaml_node_t *soak, *healthy, *freeze, *actors;
+	int rc;
+
+	if ((soak = map_get(c, n, "soak"))) {
+		if ((rc = dup_scalar(c, soak, "soak", &g->soak_text)))
+			return rc;
+		if (gates_parse_duration(g->soak_text, "soak", &g->soak_ms))
+			return bad(c, soak, "%s", err_msg());
+	}
+	if ((healthy = map_get(c, n, "require-healthy"))) {
+		if ((rc = want_scalar(c, healthy, "require-healthy")))
+			return rc;
+		if (!strcmp(scalar(healthy), "true"))
+			g->require_healthy = 1;
+		else if (strcmp(scalar(healthy), "false"))
+			return bad(c, healthy, "require-healthy '%s' (expected true or false)",
+				   scalar(healthy));
+	}
+	if ((freeze = map_get(c, n, "freeze")) && (rc = parse_freeze(c, freeze, g)))
+		return rc;
+	if ((actors = map_get(c, n, "allowed-actors"))) {
+		if (actors->type != YAML_SEQUENCE_NODE)
+			return bad(c, actors, "'allowed-actors' must be a list of GitHub user names");
+		g->allowed_actors = calloc((size_t)(actors->data.sequence.items.top -
+						    actors->data.sequence.items.start) + 1,
+					   sizeof(char *));
+		if (!g->allowed_actors)
+			return err_set(E_NOMEM, "out of memory");
+		for (yaml_node_item_t *i = actors->data.sequence.items.start;
+		     i < actors->data.sequence.items.top; i++) {
+			yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+
+			if ((rc = dup_scalar(c, e, "allowed-actors", &g->allowed_actors[g->nallowed])))
+				return rc;
+			g->nallowed++;
+		}
+		if (!g->nfreeze)
+			return bad(c, actors, "'allowed-actors' limits who may override a freeze: "
+					      "the stage has no 'freeze'");
+	}
+	return 0;
+}
+
 static int stage_name_valid(const char *n)
 {
 	for (const char *p = n; *p; p++)
@@ -272,7 +392,8 @@ static int stage_name_valid(const char *n)
 static int parse_stage(const struct ctx *c, const yaml_node_t *n, struct pipeline *p)
 {
 	static const char *const keys[] = { "name", "repository", "tags", "repositories", "deploy",
-					    "verify", NULL };
+					    "verify", "soak", "require-healthy", "freeze",
+					    "allowed-actors", NULL };
 	yaml_node_t *name, *repo, *tags, *repos, *deploy, *verify;
 	struct pipeline_stage *s;
 	int rc;
@@ -335,6 +456,11 @@ static int parse_stage(const struct ctx *c, const yaml_node_t *n, struct pipelin
 		return rc;
 	if ((verify = map_get(c, n, "verify")) && (rc = parse_verify(c, verify, &s->verify)))
 		return rc;
+	if ((rc = parse_gates(c, n, &s->gates)))
+		return rc;
+	if (p->nstages == 1 && (s->gates.soak_ms || s->gates.require_healthy))
+		return bad(c, n, "stage '%s' is the first stage: 'soak' and 'require-healthy' look at "
+				 "the previous one", s->name);
 	return 0;
 }
 
@@ -543,6 +669,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->deploy.container);
 		free(s->deploy.health_url);
 		strlist_clear(&s->verify.keys);
+		pipeline_gates_free(&s->gates);
 	}
 	free(p->stages);
 	free(p->source);

@@ -17,6 +17,10 @@
  *           tags: [prod, "{{version}}"]
  *       deploy: { cluster: c, service: s, container: app, health-url: https://... }
  *       verify: { keys: [keys/cosign.pub], mode: require, record: true }
+ *       soak: 24h                        # time and health gates: see pipeline/gates.h
+ *       require-healthy: true
+ *       freeze: [{weekly: "Fri 16:00 - Mon 08:00", tz: Europe/Berlin}]
+ *       allowed-actors: [alice]
  *
  * Spec format (--stages): entries separated by ';' or newlines, "name=repo:tag[,tag] [repo:tag]",
  * e.g. "dev=reg/app:dev; qa=reg/app:qa; prod=reg2/app:prod,{{version}}".
@@ -26,6 +30,7 @@
 
 #include <stddef.h>
 
+#include "pipeline/gates.h"
 #include "util/buf.h"
 #include "util/strlist.h"
 
@@ -74,6 +79,7 @@ struct pipeline_stage {
 	size_t nrepos;
 	struct pipeline_deploy deploy;
 	struct pipeline_verify verify;
+	struct pipeline_gates gates; /* soak, require-healthy, freeze, allowed-actors */
 	unsigned line;
 };
 

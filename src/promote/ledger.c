@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "meta/datefmt.h"
 #include "util/err.h"
 
 /* The record's fields as data: JSON key, annotation suffix, member offset. */
@@ -29,6 +30,8 @@ static const struct {
 	FIELD("deploy-target", deploy_target),
 	FIELD("task-definition", task_definition),
 	FIELD("status", status),
+	FIELD("gates", gates),
+	FIELD("override", override),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -227,17 +230,28 @@ int ledger_manifest_build_layer(struct buf *out, const struct ledger_record *r,
 	return dump(m, out);
 }
 
+int ledger_now_ms(long long *ms)
+{
+	const char *fixed = getenv("CONVOY_NOW");
+	struct timeval tv;
+
+	if (fixed && *fixed)
+		return meta_date_parse_iso(fixed, ms) ? err_wrap(E_USAGE, "CONVOY_NOW") : 0;
+	if (gettimeofday(&tv, NULL))
+		return err_set(E_INTERNAL, "cannot read the clock");
+	*ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	return 0;
+}
+
 int ledger_time_now(struct buf *out)
 {
-	struct timeval tv;
-	struct tm tm;
-	char s[40];
+	long long ms;
+	int rc = ledger_now_ms(&ms);
 
-	if (gettimeofday(&tv, NULL) || !gmtime_r(&tv.tv_sec, &tm) ||
-	    !strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm))
-		return err_set(E_INTERNAL, "cannot read the clock");
+	if (rc)
+		return rc;
 	buf_reset(out);
-	return buf_printf(out, "%s.%03ldZ", s, (long)(tv.tv_usec / 1000));
+	return meta_date_iso(out, ms);
 }
 
 int ledger_records_add(struct ledger_records *l, struct ledger_record *r)

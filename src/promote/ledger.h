@@ -42,6 +42,10 @@ struct ledger_record {
 	char *deploy_target;   /* "ecs:<cluster>/<service>" */
 	char *task_definition; /* the task definition ARN registered for the digest */
 	char *status;          /* deploy's status output: deployed, rolled-back, failed ... */
+	/* Promotions: the time and health gates' verdicts ("soak: passed: ...; freeze: ..."),
+	 * and a freeze passed with --override ("alice: hotfix for INC-12"). */
+	char *gates;
+	char *override;
 	/* Not a field of the record: the digest of the record's manifest where it was read
 	 * (set by the ledger readers, NULL otherwise), to fetch its signed statement. */
 	char *manifest_digest;
@@ -82,6 +86,9 @@ json_t *ledger_record_json(const struct ledger_record *r);
 
 /* Current time in the record format (2026-12-03T07:15:00.123Z) into out. */
 int ledger_time_now(struct buf *out);
+/* The current time in ms since the epoch: the clock, or CONVOY_NOW (an ISO 8601 instant) where
+ * set, so that tests of time gates (soak, freeze) need no waiting. */
+int ledger_now_ms(long long *ms);
 
 /* A set of records, sorted newest first by ledger_records_sort(). */
 struct ledger_records {

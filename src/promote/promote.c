@@ -51,6 +51,8 @@ void promote_result_free(struct promote_result *res)
 	free(res->targets);
 	strlist_clear(&res->moved);
 	strlist_clear(&res->skipped_tags);
+	strlist_clear(&res->gate_verdicts);
+	free(res->override);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -350,11 +352,16 @@ static int build_record(struct run *r)
 		rec.commit = (char *)o->commit;
 		rec.kind = (char *)(o->rollback ? "rollback"
 				    : gate_is_skip(res->gate) ? "skip" : "promote");
-		if (o->sign_key && !(rc = sign_record(r, &rec)))
+		rec.override = res->override;
+		if (res->gate_verdicts.len &&
+		    !(rec.gates = strlist_join_dup(&res->gate_verdicts, "; ")))
+			rc = err_set(E_NOMEM, "out of memory");
+		if (!rc && o->sign_key && !(rc = sign_record(r, &rec)))
 			res->record_signed = 1;
 	}
 	if (!rc)
 		rc = promote_record_build(&r->rec, &rec, r->m.media_type, r->m.digest, r->m.body.len);
+	free(rec.gates);
 	free(tags);
 	buf_free(&now);
 	return rc;
@@ -471,7 +478,8 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		    (rc = promote_round_run(&rd)))
 			goto out;
 	}
-	if ((rc = gate_check(&r)) || (rc = promote_gate_verify(&r)) || (rc = collect(&r, 1)))
+	if ((rc = gate_check(&r)) || (rc = promote_gate_ledger(&r)) || (rc = promote_gate_verify(&r)) ||
+	    (rc = collect(&r, 1)))
 		goto out;
 	if (res->targets[0].before.items[0][0] &&
 	    !(res->previous_digest = strdup(res->targets[0].before.items[0]))) {

@@ -35,6 +35,8 @@ struct promote_opts {
 	const char *commit;
 	/* With a key, the ledger record is a signed in-toto statement (promote/evidence.h). */
 	const struct sign_key *sign_key;
+	/* --override: the reason to promote inside a freeze span (recorded with the actor). */
+	const char *override;
 };
 
 struct promote_target {
@@ -72,6 +74,11 @@ struct promote_result {
 	int verify_refused;      /* mode require and a check failed: nothing moved */
 	char *verify_detail;     /* what was checked and what was found, one sentence */
 	int record_signed;       /* this promotion's record is a signed statement */
+	/* The time and health gates (promote/gate_ledger.c): one verdict per gate the stage
+	 * has, "soak: passed: in qa for 26h (needs 24h)", in the summary and the record. */
+	struct strlist gate_verdicts;
+	int gates_refused;       /* a gate refused: nothing moved */
+	char *override;          /* "alice: reason" when --override passed a freeze */
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,

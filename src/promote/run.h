@@ -76,6 +76,11 @@ int promote_round_run(struct round *rd);
  * record (gate_verify.c). E_CONFLICT when a required check fails (res->verify_*). */
 int promote_gate_verify(struct run *r);
 
+/* The target stage's time and health gates: freeze spans (unless --override passes them),
+ * soak and require-healthy from the previous stage's ledger (gate_ledger.c). E_CONFLICT when
+ * one refuses (res->gates_refused); every verdict is in res->gate_verdicts. */
+int promote_gate_ledger(struct run *r);
+
 /* Round A */
 int promote_job_source_get(struct run *r, size_t arg);
 int promote_job_prev_head(struct run *r, size_t arg);
