@@ -411,8 +411,14 @@ int inputs_get_list(const struct inputs *in, const char *name, unsigned flags,
 
 void inputs_usage(FILE *f, const char *cmd, const char *summary, const struct input_def *defs)
 {
-	fprintf(f, "usage: convoy %s [options]\n\n%s\n\noptions (flag, or INPUT_<NAME> under "
-		   "GitHub Actions):\n", cmd, summary);
+	size_t oi = 0;
+	const struct input_def *od = operand_def(defs, &oi);
+
+	fprintf(f, "usage: convoy %s ", cmd);
+	for (const char *c = od ? od->name : ""; *c; c++)
+		fputc(*c == '-' ? '_' : toupper((unsigned char)*c), f);
+	fprintf(f, "%s[options]\n\n%s\n\noptions (flag, or INPUT_<NAME> under "
+		   "GitHub Actions):\n", od ? " " : "", summary);
 	for (size_t i = 0; defs[i].name; i++) {
 		fprintf(f, "  --%-22s %s", defs[i].name, defs[i].help ? defs[i].help : "");
 		if (defs[i].def && *defs[i].def)

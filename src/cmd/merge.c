@@ -7,6 +7,7 @@
  * --annotations (`tags`' annotations output: level:key=value). Everything that can be refused
  * is refused before the index or any tag is written.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,6 +179,24 @@ out:
 	return rc;
 }
 
+/* A list output: newline-separated, and an array under --format json. */
+static int out_set_list(struct rt *rt, const char *name, const char *joined,
+			const struct strlist *l)
+{
+	json_t *a = json_array();
+	char *js;
+	int rc;
+
+	for (size_t i = 0; a && i < l->len; i++)
+		json_array_append_new(a, json_string(l->items[i]));
+	js = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	rc = js ? out_set_json(rt, name, joined ? joined : "", js)
+		: err_set(E_NOMEM, "out of memory");
+	free(js);
+	json_decref(a);
+	return rc;
+}
+
 static int write_outputs(struct rt *rt, const char *repo, const struct registry_index *ix,
 			 const struct tag_target *t, size_t nt)
 {
@@ -198,8 +217,8 @@ static int write_outputs(struct rt *rt, const char *repo, const struct registry_
 		tg = strlist_join_dup(&tags, "\n");
 		pl = strlist_join_dup(&plats, "\n");
 		if (!(rc = out_set(rt, "digest", ix->digest)) &&
-		    !(rc = out_set(rt, "tags", tg ? tg : "")))
-			rc = out_set(rt, "platforms", pl ? pl : "");
+		    !(rc = out_set_list(rt, "tags", tg, &tags)))
+			rc = out_set_list(rt, "platforms", pl, &plats);
 	}
 	summary_add(rt, "### convoy merge\n\n`%s` (%s, %zu platform%s)\n\n"
 			"| Repository | Tags | Platforms |\n|---|---|---|\n| ",
