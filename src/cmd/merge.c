@@ -133,7 +133,7 @@ static int collect_tags(struct rt *rt, struct inputs *in, const char *repo, stru
 					  &raw)) ||
 		    (rc = index_annotations(&raw, ann)))
 			goto out;
-	} else if (inputs_get(in, "tags")) {
+	} else if (inputs_get(in, "tags") || inputs_get(in, "images")) {
 		if ((rc = inputs_set_default(in, "images", repo)) ||
 		    (rc = tags_compute(rt, in, &tr)))
 			goto out;

@@ -144,6 +144,22 @@ assert_eq "$(gh_output digest)" "$DI" "index digest with the digests in another 
 assert_eq "$(tags_of "$R/app")" "latest v1" "tags after a merge without tags"
 pass "merge__same_platforms_in_any_order_give_the_same_index"
 
+# Tags computed in the same run, as push computes them (IMAGE stands in for images); the
+# tag language's annotations go on the index.
+(cd "$CONVOY_SRC" && env -u GITHUB_ACTIONS -u GITHUB_OUTPUT "$CONVOY" merge "$R/app" \
+	--digest "${DIG[amd64]}" --digest "${DIG[arm64]}" --tags 'type=raw,value=rc1' \
+	--format json) >"$T/m3.json" 2>"$T/m3.err" || { cat "$T/m3.err"; fail "merge with computed tags"; }
+"$PY" - "$T/m3.json" "$R/app:rc1" <<'PY' || fail "outputs of merge with computed tags"
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["tags"] == [sys.argv[2]], o
+assert o["platforms"] == ["linux/amd64", "linux/arm64/v8"], o
+PY
+raw "$R/app:rc1" | "$PY" -c 'import json,sys; a=json.load(sys.stdin)["annotations"]; assert a["org.opencontainers.image.version"] == "rc1", a' ||
+	fail "the computed annotations are not on the index"
+assert_eq "$(tags_of "$R/app")" "latest rc1 v1" "tags after merge with computed tags"
+pass "merge__tags_computed_like_push_with_image_as_images"
+
 # Refusals: each names the cause, and no tag is written.
 refuse() { # refuse WANT-RC MESSAGE-PART ARGS...
 	local want=$1 msg=$2 rc=0; shift 2
@@ -152,7 +168,7 @@ refuse() { # refuse WANT-RC MESSAGE-PART ARGS...
 	if [ "$want" = 1 ]; then [ "$rc" = 1 ] || { cat "$T/refuse.out"; fail "exit $rc, want 1: $msg"; }
 	else assert_eq "$rc" "$want" "exit status ($msg)"; fi
 	assert_contains "$(cat "$T/refuse.out")" "$msg" "refusal message"
-	assert_eq "$(tags_of "$R/app")" "latest v1" "tags after a refusal ($msg)"
+	assert_eq "$(tags_of "$R/app")" "latest rc1 v1" "tags after a refusal ($msg)"
 }
 refuse 1 "both linux/amd64" --digest "${DIG[amd64]}" --digest "${DIG[amd64b]}"
 assert_contains "$(cat "$T/refuse.out")" "${DIG[amd64b]}" "duplicate platform names the digest"
