@@ -191,6 +191,19 @@ refuse 2 "input 'tag-list'" --digest "${DIG[amd64]}" --tag-list "$R/other:v1"
 refuse 2 "no digests to merge"
 pass "merge__malformed_input_exits_2_naming_it"
 
+# Docker schema 2 images alone are joined into a Docker manifest list (no annotations there).
+actions_env
+"$CONVOY" merge "$R/app" --digest "${DIG[docker]}" --annotations "a=b" >"$T/dl.out" 2>&1 ||
+	{ cat "$T/dl.out"; fail "merge of Docker images"; }
+assert_contains "$(cat "$T/dl.out")" "has no annotations" "warning about left-out annotations"
+raw "$R/app@$(gh_output digest)" | "$PY" -c '
+import json, sys
+ix = json.load(sys.stdin)
+assert ix["mediaType"] == "application/vnd.docker.distribution.manifest.list.v2+json", ix
+assert [m["platform"]["architecture"] for m in ix["manifests"]] == ["s390x"] and "annotations" not in ix, ix' ||
+	fail "Docker images did not become a Docker manifest list"
+pass "merge__docker_images_become_a_docker_manifest_list"
+
 # The merged index promotes like any digest and shows in history.
 actions_env
 "$CONVOY" promote --stages "dev=$R/app:v1; qa=$R/app:qa" --to qa >"$T/promote.out" 2>&1 ||
