@@ -27,6 +27,7 @@ pkgs="
 	apache2-utils
 	python3-botocore
 	python3-yaml
+	python3-jsonschema
 	clang
 	libclang-rt-14-dev
 	valgrind

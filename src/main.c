@@ -15,6 +15,7 @@
 static const struct command commands[] = {
 	COMMAND("tags", tags),
 	COMMAND("push", push),
+	COMMAND("merge", merge),
 	COMMAND("promote", promote),
 	COMMAND("history", history),
 	COMMAND("rollback", rollback),

@@ -53,6 +53,18 @@ static const struct input_def *find_def(const struct input_def *defs, const char
 	return NULL;
 }
 
+/* The input a bare word on the command line sets, if the command has one. */
+static const struct input_def *operand_def(const struct input_def *defs, size_t *idx)
+{
+	for (size_t i = 0; defs[i].name; i++) {
+		if (defs[i].flags & IN_OPERAND) {
+			*idx = i;
+			return &defs[i];
+		}
+	}
+	return NULL;
+}
+
 /* "unknown option '--imags' for 'tags'; did you mean '--images'?" */
 static int unknown_option(const struct rt *rt, const struct input_def *defs, const char *name,
 			  size_t len)
@@ -135,14 +147,24 @@ int inputs_parse(struct rt *rt, const struct input_def *defs, int argc, char **a
 			continue;
 		}
 		if (strncmp(arg, "--", 2) || !arg[2]) {
-			/* No command takes operands: a stray word is most often the value of a
-			 * switch ("--allow-skip false" would mean true), so it is refused. */
+			/* One operand at most, for a command that declares it (IN_OPERAND); any
+			 * other stray word is most often the value of a switch ("--allow-skip
+			 * false" would mean true), so it is refused. */
 			const char *prev = a > 0 ? argv[a - 1] : NULL;
 			const struct input_def *pd =
 				prev && !strncmp(prev, "--", 2) && !strchr(prev, '=')
 					? find_def(defs, prev + 2, strlen(prev + 2), &i)
 					: NULL;
 
+			size_t oi = 0;
+			const struct input_def *od = operand_def(defs, &oi);
+
+			if (od && !from_flag[oi] && !(pd && (pd->flags & IN_BOOL))) {
+				if ((rc = set_value(in, oi, arg, 0)))
+					goto out;
+				from_flag[oi] = 1;
+				continue;
+			}
 			if (pd && (pd->flags & IN_BOOL))
 				rc = err_set(E_USAGE, "unexpected argument '%s' after the switch '%s': "
 						      "write --%s=%s (or --no-%s)",
@@ -245,6 +267,16 @@ int inputs_parse(struct rt *rt, const struct input_def *defs, int argc, char **a
 out:
 	free(from_flag);
 	return rc;
+}
+
+int inputs_set_default(struct inputs *in, const char *name, const char *value)
+{
+	const struct input_def *d = find_def(in->defs, name, strlen(name), &(size_t){ 0 });
+	size_t i = d ? (size_t)(d - in->defs) : 0;
+
+	if (!d)
+		return err_set(E_INTERNAL, "no input '%s'", name);
+	return in->values[i] ? 0 : set_value(in, i, value, 0);
 }
 
 void inputs_free(struct inputs *in)
@@ -379,8 +411,14 @@ int inputs_get_list(const struct inputs *in, const char *name, unsigned flags,
 
 void inputs_usage(FILE *f, const char *cmd, const char *summary, const struct input_def *defs)
 {
-	fprintf(f, "usage: convoy %s [options]\n\n%s\n\noptions (flag, or INPUT_<NAME> under "
-		   "GitHub Actions):\n", cmd, summary);
+	size_t oi = 0;
+	const struct input_def *od = operand_def(defs, &oi);
+
+	fprintf(f, "usage: convoy %s ", cmd);
+	for (const char *c = od ? od->name : ""; *c; c++)
+		fputc(*c == '-' ? '_' : toupper((unsigned char)*c), f);
+	fprintf(f, "%s[options]\n\n%s\n\noptions (flag, or INPUT_<NAME> under "
+		   "GitHub Actions):\n", od ? " " : "", summary);
 	for (size_t i = 0; defs[i].name; i++) {
 		fprintf(f, "  --%-22s %s", defs[i].name, defs[i].help ? defs[i].help : "");
 		if (defs[i].def && *defs[i].def)

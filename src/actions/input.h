@@ -15,6 +15,7 @@
 #define IN_REQUIRED 4u /* checked by convoy itself: the runner does not enforce required */
 #define IN_MULTI 8u    /* the flag may repeat; values are joined with newlines */
 #define IN_FLAG_ONLY 16u /* never read from INPUT_* (e.g. file contents) */
+#define IN_OPERAND 32u /* a bare word on the command line is this input (convoy merge IMAGE) */
 
 struct input_def {
 	const char *name;
@@ -35,6 +36,9 @@ struct inputs {
 int inputs_parse(struct rt *rt, const struct input_def *defs, int argc, char **argv,
 		 struct inputs *in);
 void inputs_free(struct inputs *in);
+/* Sets input name (declared) to value when it is unset: one command's input standing in for
+ * another's (merge's image for the tag computation's images). */
+int inputs_set_default(struct inputs *in, const char *name, const char *value);
 
 /* The value, or NULL when unset/empty. */
 const char *inputs_get(const struct inputs *in, const char *name);

@@ -22,6 +22,7 @@ struct command {
 
 DECLARE_COMMAND(tags);
 DECLARE_COMMAND(push);
+DECLARE_COMMAND(merge);
 DECLARE_COMMAND(promote);
 DECLARE_COMMAND(history);
 DECLARE_COMMAND(rollback);

@@ -35,6 +35,9 @@ const struct input_def cmd_push_inputs[] = {
 	{ "source", IN_REQUIRED, NULL, "OCI layout directory, OCI archive or docker save tarball" },
 	TAGS_COMPUTE_INPUTS,
 	{ "tag-list", IN_MULTI, NULL, "full references to push to (instead of images/tags)" },
+	{ "by-digest", IN_BOOL, "false",
+	  "push by digest only, no tag: the repositories are images' names (or tag-list's, "
+	  "without tags); outputs digest and platform, for `convoy merge` to join" },
 	{ "username", 0, NULL, "registry user name" },
 	{ "password", IN_SECRET, NULL, "registry password or token" },
 	{ "registry-config", 0, NULL, "Docker config directory (default $DOCKER_CONFIG, ~/.docker)" },
@@ -90,9 +93,9 @@ static struct registry *find_reg(struct dest *d, size_t n, const char *host)
 static int write_outputs(struct rt *rt, struct registry_source *src, struct dest *d, size_t nd,
 			 struct tag_target *t, size_t nt)
 {
-	struct strlist refs = STRLIST_INIT, tags = STRLIST_INIT;
+	struct strlist refs = STRLIST_INIT, tags = STRLIST_INIT, plats = STRLIST_INIT;
 	json_t *meta = json_object(), *jimgs = json_array();
-	char *s = NULL;
+	char *s = NULL, *plat = NULL;
 	int rc = 0;
 
 	for (size_t i = 0; i < nd && !rc; i++) {
@@ -133,11 +136,18 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 			json_array_append_new(jt, json_string(tags.items[i]));
 		json_object_set_new(meta, "tags", jt);
 	}
+	for (size_t i = 0; i < src->nimages && !rc; i++)
+		if (src->images[i].platform && !strlist_contains(&plats, src->images[i].platform))
+			rc = strlist_add(&plats, src->images[i].platform);
+	plat = strlist_join_dup(&plats, ",");
+	json_object_set_new(meta, "platform", json_string(plat ? plat : ""));
 	s = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!rc) {
 		char *r = strlist_join_dup(&refs, "\n"), *tg = strlist_join_dup(&tags, "\n");
 
 		rc = out_set(rt, "digest", src->digest);
+		if (!rc)
+			rc = out_set(rt, "platform", plat ? plat : "");
 		if (!rc)
 			rc = out_set(rt, "image-refs", r ? r : "");
 		if (!rc)
@@ -168,9 +178,11 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 			summary_add(rt, "%s- `%s` %s\n", i ? "" : "\nPlatforms:\n",
 				    src->images[i].platform, src->images[i].digest);
 	free(s);
+	free(plat);
 	json_decref(meta);
 	strlist_clear(&refs);
 	strlist_clear(&tags);
+	strlist_clear(&plats);
 	return rc;
 }
 
@@ -256,6 +268,49 @@ out:
 	return rc;
 }
 
+/* --by-digest: the repositories alone, from the image names (no tag computed) or from
+ * tag-list entries that name no tag. */
+static int by_digest_repos(const struct inputs *in, struct strlist *out)
+{
+	struct strlist images = STRLIST_INIT;
+	struct meta_image *im = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (inputs_get(in, "tag-list")) {
+		if ((rc = inputs_get_list(in, "tag-list", 0, out)))
+			return rc;
+		for (size_t i = 0; i < out->len; i++) {
+			struct registry_ref ref;
+			int tagged;
+
+			if ((rc = registry_ref_parse(&ref, out->items[i])))
+				return err_wrap(rc, "input 'tag-list'");
+			tagged = ref.tag || ref.digest;
+			registry_ref_free(&ref);
+			if (tagged)
+				return err_set(E_USAGE, "input 'tag-list': '%s' names a tag or digest: "
+							"with 'by-digest' no tag is written; give "
+							"the repository (host/repo)", out->items[i]);
+		}
+		return 0;
+	}
+	if (!inputs_get(in, "images"))
+		return err_set(E_USAGE, "input 'images' (or 'tag-list') is required: the "
+				       "repositories to push to");
+	if ((rc = check_images_lower(in)) ||
+	    (rc = inputs_get_list(in, "images", LIST_IGNORE_COMMA | LIST_COMMENTS, &images)) ||
+	    (rc = meta_images_parse(&images, &im, &n)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (im[i].enable && !strlist_contains(out, im[i].name))
+			rc = strlist_add(out, im[i].name);
+out:
+	meta_images_free(im, n);
+	strlist_clear(&images);
+	return rc;
+}
+
 int cmd_push(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
@@ -270,7 +325,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	struct ecr_repo_opts ro;
 	struct sign_key *key = NULL;
 	enum sign_storage storage = SIGN_STORAGE_BOTH;
-	int rc, have_tr = 0, create_repo = 0;
+	int rc, have_tr = 0, create_repo = 0, by_digest = 0;
 
 	memset(&tr, 0, sizeof(tr));
 	memset(&ro, 0, sizeof(ro));
@@ -280,6 +335,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	    (rc = inputs_get_uint(&in, "chunk-size", 1, 1UL << 30, &chunk)) ||
 	    (rc = inputs_get_list(&in, "insecure-registry", 0, &insecure)) ||
 	    (rc = inputs_get_bool(&in, "create-repository", &create_repo)) ||
+	    (rc = inputs_get_bool(&in, "by-digest", &by_digest)) ||
 	    (rc = inputs_get_bool(&in, "immutable-tags", &ro.immutable_tags)) ||
 	    (rc = inputs_get_bool(&in, "scan-on-push", &ro.scan_on_push)) ||
 	    (rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
@@ -288,7 +344,10 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	if (inputs_get(&in, "sign-key") &&
 	    (rc = sign_key_load(&key, inputs_get(&in, "sign-key"), 1, "input 'sign-key'")))
 		goto out;
-	if (inputs_get(&in, "tag-list")) {
+	if (by_digest) {
+		if ((rc = by_digest_repos(&in, &refs)))
+			goto out;
+	} else if (inputs_get(&in, "tag-list")) {
 		if ((rc = inputs_get_list(&in, "tag-list", 0, &refs)))
 			goto out;
 	} else {
@@ -303,6 +362,11 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 		for (size_t i = 0; i < tr.meta.tags.len; i++)
 			if ((rc = strlist_add(&refs, tr.meta.tags.items[i])))
 				goto out;
+	}
+	if (!refs.len && by_digest) {
+		rc = err_set(E_USAGE, "input 'images': no repository to push to (every image is "
+				      "enable=false)");
+		goto out;
 	}
 	if (!refs.len) {
 		rc = err_set(E_USAGE, "no tags to push: the 'tags' entries produced none for this "
@@ -332,7 +396,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			registry_ref_free(&ref);
 			goto out;
 		}
-		if (!ref.tag) {
+		if (!ref.tag && !by_digest) {
 			/* "reg/app" means "reg/app:latest", as docker push reads it */
 			struct buf b = BUF_INIT;
 
@@ -354,6 +418,10 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			name = NULL;
 		}
 		free(name);
+		if (by_digest) {
+			registry_ref_free(&ref);
+			continue;
+		}
 		t[nt].repo = de ? strdup(de->repo) : NULL;
 		t[nt].tag = strdup(ref.tag);
 		t[nt].reg = (struct registry *)de; /* resolved below */
@@ -367,6 +435,8 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 		rc = err_wrap(rc, "input 'source'");
 		goto out;
 	}
+	if ((rc = registry_source_platforms(src)))
+		goto out;
 	if (create_repo && (rc = ensure_repositories(rt, d, nd, &ro)))
 		goto out;
 	hopts.insecure_hosts = &insecure;
@@ -431,11 +501,13 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			src->digest, sign_key_id(key));
 	}
 	/* Phase 2: the tags, only now that every manifest is in place. */
-	if ((rc = registry_tags_write(t, nt, src->digest, src->media_type, &src->top)))
+	if (nt && (rc = registry_tags_write(t, nt, src->digest, src->media_type, &src->top)))
 		goto out;
 	for (size_t i = 0; i < nt; i++)
 		rt_info(rt, "%s %s:%s -> %s", t[i].unchanged ? "unchanged" : "tagged", t[i].repo,
 			t[i].tag, src->digest);
+	if (by_digest)
+		rt_info(rt, "by digest: no tag written (join the platforms with convoy merge)");
 	rc = write_outputs(rt, src, d, nd, t, nt);
 out:
 	/* Sessions are shared per host: close each once, before the names go. */

@@ -695,6 +695,26 @@ out:
 	return rc;
 }
 
+int registry_source_platforms(struct registry_source *s)
+{
+	for (size_t i = 0; i < s->nimages; i++) {
+		struct registry_image *im = &s->images[i];
+		struct buf b = BUF_INIT;
+		json_t *cfg;
+		int rc;
+
+		if (im->platform)
+			continue;
+		rc = registry_source_blob_read(s, im->config.digest, 8u * 1024 * 1024, &b);
+		cfg = rc ? NULL : json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+		im->platform = json_is_object(cfg) ? platform_dup(cfg) : NULL;
+		json_decref(cfg);
+		buf_free(&b);
+		err_clear();
+	}
+	return 0;
+}
+
 static void image_free(struct registry_image *im)
 {
 	free(im->platform);

@@ -54,6 +54,9 @@ struct registry_source {
  * pick selects one by its org.opencontainers.image.ref.name annotation (NULL: require exactly one).
  */
 int registry_source_open(struct registry_source **out, const char *path, const char *pick);
+/* Fills the platform of every image that has none from its config (os/architecture/variant),
+ * where the layout holds the config; best effort (an image's platform stays NULL). */
+int registry_source_platforms(struct registry_source *s);
 void registry_source_free(struct registry_source *s);
 const char *registry_source_kind_name(enum registry_source_kind k);
 

@@ -66,7 +66,7 @@ pass "action__workflows_pass_actionlint_and_action_validator"
 # inputs are action.yml inputs that its command takes (`convoy help <command>`: an input a
 # command does not take is silently ignored), each output it reads is declared for that
 # command, and each stage it names is in the example pipeline file.
-for c in tags push promote history rollback plan-comment deploy; do
+for c in tags push merge promote history rollback plan-comment deploy; do
 	"$CONVOY" help "$c" | sed -n 's/^  --\([a-z0-9-]*\).*/\1/p' | sed "s/^/$c /"
 done >"$T/flags"
 /usr/bin/python3 - "$EX" examples/.github/convoy.yml "$T/flags" <<'PY' || fail "the example workflow asks for what convoy does not have"

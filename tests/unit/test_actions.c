@@ -92,6 +92,39 @@ static void test_actions__required_and_bad_bool_name_the_input(void)
 	rt_free(&rt);
 }
 
+/* A command that declares an operand (merge IMAGE) takes one bare word as that input, once. */
+static void test_actions__operand_sets_its_input_once(void)
+{
+	static const struct input_def odefs[] = {
+		{ "image", IN_OPERAND, NULL, "the image" },
+		{ "tag", IN_MULTI, NULL, "tags" },
+		{ "dry-run", IN_BOOL, "false", "switch" },
+		{ NULL, 0, NULL, NULL },
+	};
+	struct rt rt;
+	struct inputs in;
+	char *argv1[] = { "--tag", "a", "reg/app", "--tag", "b" };
+	char *argv2[] = { "reg/app", "other" };
+	char *argv3[] = { "--image", "reg/app", "other" };
+	char *argv4[] = { "--dry-run", "false" };
+
+	CHECK_INT(rt_init(&rt), 0);
+	CHECK_INT(inputs_parse(&rt, odefs, 5, argv1, &in), 0);
+	CHECK_STR(inputs_get(&in, "image"), "reg/app");
+	CHECK_STR(inputs_get(&in, "tag"), "a\nb");
+	inputs_free(&in);
+	CHECK_INT(inputs_parse(&rt, odefs, 2, argv2, &in), E_USAGE);
+	CHECK(strstr(err_msg(), "unexpected argument 'other'") != NULL);
+	inputs_free(&in);
+	CHECK_INT(inputs_parse(&rt, odefs, 3, argv3, &in), E_USAGE);
+	inputs_free(&in);
+	/* still not the value of a switch */
+	CHECK_INT(inputs_parse(&rt, odefs, 2, argv4, &in), E_USAGE);
+	CHECK(strstr(err_msg(), "--dry-run=false") != NULL);
+	inputs_free(&in);
+	rt_free(&rt);
+}
+
 static void test_actions__stray_word_is_refused_not_ignored(void)
 {
 	struct rt rt;
@@ -301,6 +334,7 @@ TEST_MAIN(TEST(test_actions__summary_over_limit_is_shortened_not_failed),
 	  TEST(test_actions__list_parse_like_metadata_action),
 	  TEST(test_actions__flag_wins_over_input_variable),
 	  TEST(test_actions__stray_word_is_refused_not_ignored),
+	  TEST(test_actions__operand_sets_its_input_once),
 	  TEST(test_actions__required_and_bad_bool_name_the_input),
 	  TEST(test_actions__heredoc_refuses_delimiter_in_value),
 	  TEST(test_actions__output_file_gets_random_delimiter_and_appends),

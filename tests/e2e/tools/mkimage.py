@@ -2,7 +2,7 @@
 """mkimage.py: writes a small OCI image layout for tests (stdlib only).
 
   mkimage.py DIR [--seed S] [--layers N] [--layer-size BYTES] [--platforms linux/amd64,linux/arm64]
-             [--variants N]
+             [--variants N] [--platform OS/ARCH[/VARIANT]] [--docker]
 
 Each layer is a real gzip'd tar holding one file of deterministic pseudo-random bytes derived
 from the seed, so different seeds give different digests and the same seed the same image.
@@ -10,6 +10,8 @@ With --platforms, an OCI index with one image per platform is written. The layou
 names the image under the tag "latest" (skopeo: oci:DIR:latest). Prints the top digest.
 With --variants N (one platform only), N more images share its layers and differ in one config
 label: tags v1..vN, one new digest each for the price of a config blob (bench rounds).
+--platform sets the single image's os/architecture/variant in its config (default linux/amd64);
+--docker writes Docker v2 schema 2 media types instead of OCI ones (single image only).
 """
 import argparse, gzip, hashlib, io, json, os, random, tarfile
 
@@ -34,28 +36,35 @@ def layer(seed, i, size):
         g.write(tar)
     return gz.getvalue(), "sha256:" + hashlib.sha256(tar).hexdigest()
 
-def image(root, seed, nlayers, size, os_, arch, variants=0):
+OCI = {"layer": "application/vnd.oci.image.layer.v1.tar+gzip",
+       "config": "application/vnd.oci.image.config.v1+json",
+       "manifest": "application/vnd.oci.image.manifest.v1+json"}
+DOCKER = {"layer": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+          "config": "application/vnd.docker.container.image.v1+json",
+          "manifest": "application/vnd.docker.distribution.manifest.v2+json"}
+
+def image(root, seed, nlayers, size, os_, arch, variants=0, cpu=None, mt=OCI):
     layers, diffs = [], []
     for i in range(nlayers):
         gz, diff = layer("%s-%s-%s" % (seed, os_, arch), i, size)
-        layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                       "digest": blob(root, gz), "size": len(gz)})
+        layers.append({"mediaType": mt["layer"], "digest": blob(root, gz), "size": len(gz)})
         diffs.append(diff)
-    return [manifest(root, seed, layers, diffs, os_, arch, v) for v in range(variants + 1)]
+    return [manifest(root, seed, layers, diffs, os_, arch, v, cpu, mt) for v in range(variants + 1)]
 
-def manifest(root, seed, layers, diffs, os_, arch, variant):
+def manifest(root, seed, layers, diffs, os_, arch, variant, cpu=None, mt=OCI):
     labels = {"seed": str(seed)}
     if variant:
         labels["variant"] = str(variant)
-    cfg = json.dumps({"architecture": arch, "os": os_, "created": "2026-01-01T00:00:00Z",
-                      "config": {"Labels": labels},
-                      "rootfs": {"type": "layers", "diff_ids": diffs}},
-                     sort_keys=True).encode()
-    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                      "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+    c = {"architecture": arch, "os": os_, "created": "2026-01-01T00:00:00Z",
+         "config": {"Labels": labels}, "rootfs": {"type": "layers", "diff_ids": diffs}}
+    if cpu:
+        c["variant"] = cpu
+    cfg = json.dumps(c, sort_keys=True).encode()
+    man = json.dumps({"schemaVersion": 2, "mediaType": mt["manifest"],
+                      "config": {"mediaType": mt["config"],
                                  "digest": blob(root, cfg), "size": len(cfg)},
                       "layers": layers}, sort_keys=True).encode()
-    return {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+    return {"mediaType": mt["manifest"],
             "digest": blob(root, man), "size": len(man),
             "platform": {"os": os_, "architecture": arch}}
 
@@ -67,6 +76,8 @@ def main():
     ap.add_argument("--layer-size", type=int, default=1024)
     ap.add_argument("--platforms", default="")
     ap.add_argument("--variants", type=int, default=0)
+    ap.add_argument("--platform", default="linux/amd64")
+    ap.add_argument("--docker", action="store_true")
     a = ap.parse_args()
     if a.variants and a.platforms:
         ap.error("--variants makes single-platform images only")
@@ -82,7 +93,9 @@ def main():
                "digest": blob(a.dir, idx), "size": len(idx)}
         extra = []
     else:
-        descs = image(a.dir, a.seed, a.layers, a.layer_size, "linux", "amd64", a.variants)
+        p = (a.platform.split("/") + [None])[:3]
+        descs = image(a.dir, a.seed, a.layers, a.layer_size, p[0], p[1], a.variants, p[2],
+                      DOCKER if a.docker else OCI)
         for d in descs:
             d.pop("platform")
         top, extra = descs[0], descs[1:]
