@@ -15,6 +15,7 @@
 #include "actions/command.h"
 #include "actions/context.h"
 #include "cmd/cmd.h"
+#include "cmd/gh_deployment.h"
 #include "cmd/promote_common.h"
 #include "deploy/deploy.h"
 #include "pipeline/pipeline.h"
@@ -41,6 +42,7 @@ const struct input_def cmd_deploy_inputs[] = {
 	{ "ledger", IN_BOOL, "true", "with --stage: record the deploy in the promotion ledger, next "
 				     "to the promotion of the digest" },
 	PROMOTE_REGISTRY_INPUTS,
+	GH_DEPLOYMENT_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -192,6 +194,7 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	struct deploy_opts o;
 	struct deploy_result res;
 	struct aws_client *c = NULL;
+	struct gh_deployment *ghd = NULL;
 	unsigned long status = 200;
 	int ledger = 0, rc;
 
@@ -249,7 +252,19 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	rc = aws_client_new(&c, rt, inputs_get(&in, "region"));
 	if (rc)
 		goto out;
+	if (!o.dry_run) {
+		const char *stage = inputs_get(&in, "stage");
+		const struct pipeline_stage *s = stage ? pipeline_stage_find(&p, stage, NULL) : NULL;
+		json_t *payload = json_pack("{s:s, s:s, s:s}", "image", o.image, "cluster", o.cluster,
+					    "service", o.service);
+
+		gh_deployment_begin(rt, &in, stage ? stage : o.service, NULL, payload,
+				    s && s == &p.stages[p.nstages - 1], "ECS deploy", 1, &ghd);
+	}
 	rc = deploy_run(c, rt, &o, &res);
+	gh_deployment_end(rt, ghd, !rc && res.status && !strcmp(res.status, "deployed"),
+			  o.health_url, res.status ? res.status : "failed");
+	ghd = NULL;
 	if (res.dry_run_json && !rc)
 		fprintf(rt->out, "%s\n", res.dry_run_json);
 	{

@@ -7,6 +7,7 @@
 
 #include "actions/context.h"
 #include "cmd/cmd.h"
+#include "cmd/gh_deployment.h"
 #include "cmd/promote_common.h"
 #include "registry/reference.h"
 #include "sign/image.h"
@@ -25,6 +26,7 @@ const struct input_def cmd_promote_inputs[] = {
 	{ "sign-key", 0, NULL, "private key (PEM file, env://VAR, cosign encrypted key): sign the digest in every target repository and sign the ledger record" },
 	{ "signature-storage", 0, "both", "where signatures go: tag (sha256-<hex>.sig), referrer or both" },
 	PROMOTE_COMMON_INPUTS,
+	GH_DEPLOYMENT_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -172,6 +174,8 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 		/* A refusal still tells the job summary why. */
 		(void)promote_cli_report_refusal(rt, &res);
 	}
+	if (!o.dry_run && res.digest && res.ntargets && !res.unchanged && (!rc || res.unverified))
+		promote_cli_gh_deployment(rt, &in, &p, &res, !rc, "promotion");
 	/* After the report: the promotion stands (and is recorded) even if a signature fails. */
 	if (!rc && key && !o.dry_run && (rc = sign_targets(rt, r, &res, key, storage)))
 		rc = err_wrap(rc, "promoted %s, but signing it failed", res.digest);

@@ -7,6 +7,7 @@
 #include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
+#include "cmd/gh_deployment.h"
 #include "aws/ecr_login.h"
 #include "util/err.h"
 
@@ -217,6 +218,34 @@ int promote_cli_report_unverified(struct rt *rt, const struct promote_result *re
 					       : "The ledger record may be missing: running the "
 						 "promotion again records it.");
 	return rc;
+}
+
+void promote_cli_gh_deployment(struct rt *rt, const struct inputs *in, const struct pipeline *p,
+				const struct promote_result *res, int ok, const char *what)
+{
+	struct gh_deployment *d = NULL;
+	const struct pipeline_stage *s = pipeline_stage_find(p, res->to, NULL);
+	json_t *payload = json_pack("{s:s, s:s, s:s, s:[]}", "digest", res->digest, "from",
+				    res->from[0] ? res->from : res->source, "to", res->to, "tags");
+	json_t *tags = json_object_get(payload, "tags");
+	struct buf desc = BUF_INIT;
+	int last = s && s == &p->stages[p->nstages - 1];
+
+	for (size_t i = 0; tags && i < res->ntargets; i++)
+		for (size_t k = 0; k < res->targets[i].tags.len; k++) {
+			struct buf t = BUF_INIT;
+
+			if (!buf_printf(&t, "%s:%s", res->targets[i].repository,
+					res->targets[i].tags.items[k]))
+				json_array_append_new(tags, json_string(buf_cstr(&t)));
+			buf_free(&t);
+		}
+	if (buf_printf(&desc, "%s of %.19s", what, res->digest))
+		err_clear();
+	gh_deployment_begin(rt, in, res->to, res->revision, payload, last, buf_cstr(&desc), 0, &d);
+	gh_deployment_end(rt, d, ok, s && s->deploy.health_url ? s->deploy.health_url : NULL,
+			  buf_cstr(&desc));
+	buf_free(&desc);
 }
 
 int promote_cli_report_gates(struct rt *rt, const struct promote_result *res)

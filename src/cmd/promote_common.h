@@ -39,6 +39,10 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 int promote_cli_report_unverified(struct rt *rt, const struct promote_result *res,
 				  const char *title);
 /* The verify gate's row in the job summary (and its warning under mode warn). */
+/* The promotion (or rollback: what) as a GitHub deployment of the target stage: ok says
+ * whether its tags moved as asked. Visibility only: warns, never fails. */
+void promote_cli_gh_deployment(struct rt *rt, const struct inputs *in, const struct pipeline *p,
+				const struct promote_result *res, int ok, const char *what);
 /* The time and health gates' verdicts as a summary table (nothing when the stage has none). */
 int promote_cli_report_gates(struct rt *rt, const struct promote_result *res);
 int promote_cli_report_verify(struct rt *rt, const struct promote_result *res);

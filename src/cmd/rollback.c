@@ -9,6 +9,7 @@
 #include "actions/context.h"
 #include "actions/summary.h"
 #include "cmd/cmd.h"
+#include "cmd/gh_deployment.h"
 #include "cmd/promote_common.h"
 #include "util/err.h"
 
@@ -17,6 +18,7 @@ const struct input_def cmd_rollback_inputs[] = {
 	{ "stage", IN_REQUIRED, NULL, "the stage to roll back" },
 	{ "dry-run", IN_BOOL, "false", "show what would change, change nothing" },
 	PROMOTE_COMMON_INPUTS,
+	GH_DEPLOYMENT_INPUTS,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -65,6 +67,8 @@ int cmd_rollback(struct rt *rt, int argc, char **argv)
 		(void)promote_cli_report_unverified(rt, &res, "Rollback");
 	if (!rc && res.rollback_untracked)
 		rc = report_untracked(rt, &res);
+	if (!o.dry_run && res.digest && res.ntargets && !res.unchanged && (!rc || res.unverified))
+		promote_cli_gh_deployment(rt, &in, &p, &res, !rc, "rollback");
 	promote_cli_stats(rt, r);
 out:
 	promote_result_free(&res);

@@ -53,6 +53,7 @@ void promote_result_free(struct promote_result *res)
 	strlist_clear(&res->skipped_tags);
 	strlist_clear(&res->gate_verdicts);
 	free(res->override);
+	free(res->revision);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -470,6 +471,17 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	if (!(res->digest = strdup(r.m.digest)) || !(res->media_type = strdup(r.m.media_type))) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
+	}
+	{
+		/* The commit the image was built from, where its manifest says (convoy tags'
+		 * annotations, BuildKit's): the GitHub deployment's ref. */
+		json_t *m = json_loadb(r.m.body.data, r.m.body.len, 0, NULL);
+		const char *rev = json_string_value(json_object_get(
+			json_object_get(m, "annotations"), "org.opencontainers.image.revision"));
+
+		if (rev && *rev && strlen(rev) < 256)
+			res->revision = strdup(rev);
+		json_decref(m);
 	}
 	if (!early) { /* tags that name the digest: rendered now, read in a round of their own */
 		if ((rc = plan_targets(&r, res->digest, &rd)) ||

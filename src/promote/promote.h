@@ -79,6 +79,7 @@ struct promote_result {
 	struct strlist gate_verdicts;
 	int gates_refused;       /* a gate refused: nothing moved */
 	char *override;          /* "alice: reason" when --override passed a freeze */
+	char *revision;          /* the image's org.opencontainers.image.revision annotation */
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,

@@ -9,7 +9,9 @@
 // 400 and recorded; the test asks for the violations at the end and fails on any.
 //
 // It is stateful for the operations convoy uses: issue comments (list with real Link-header
-// pagination, create, get, update, delete) and the pull requests of a commit. Tests drive it
+// pagination, create, get, update, delete), the pull requests of a commit, and deployments
+// with their statuses (create, list newest first, filtered by environment; a ref that is not
+// a 40-hex commit or a known branch is refused with 422 as GitHub does). Tests drive it
 // through /__control/* (not part of the API): seed comments, set pull requests, inject failures
 // (status, headers, body, for the next N matching requests), read state, requests, violations.
 //
@@ -128,6 +130,7 @@ const state = {
   nextId: 1000000001,
   comments: new Map(), // "owner/repo#n" -> [comment]
   pulls: new Map(),    // "owner/repo@sha" -> [{number, state}]
+  deployments: [],     // newest last: deployment objects, each with .statuses (newest last)
   failures: [],        // {method, path (regex), status, headers, body, times}
   requests: [],        // {method, path, status}
   violations: [],
@@ -306,6 +309,48 @@ function handleApi(req, res, u, body) {
     const list = state.pulls.get(`${owner}/${repo}@${params.commit_sha}`.toLowerCase()) || [];
     return paginate(req, res, u, list.map((x) => ({ number: x.number, state: x.state || 'open', id: x.number + 500, title: 'PR ' + x.number, html_url: `https://github.com/${owner}/${repo}/pull/${x.number}` })));
   }
+  if (id === 'repos/create-deployment') {
+    if (!/^[0-9a-f]{40}$/.test(json.ref) && !['main', 'master'].includes(json.ref))
+      return send(res, 422, { message: `No ref found for: ${json.ref}`, documentation_url: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment', status: '422' });
+    const did = state.nextId++;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const rurl = `${base()}/repos/${owner}/${repo}`;
+    const d = {
+      url: `${rurl}/deployments/${did}`, id: did, node_id: 'DE_' + Buffer.from(String(did)).toString('base64'),
+      sha: /^[0-9a-f]{40}$/.test(json.ref) ? json.ref : 'a'.repeat(40), ref: json.ref, task: json.task || 'deploy',
+      payload: json.payload === undefined ? {} : json.payload, original_environment: json.environment || 'production',
+      environment: json.environment || 'production', description: json.description === undefined ? null : json.description,
+      creator: userObj, created_at: now, updated_at: now, statuses_url: `${rurl}/deployments/${did}/statuses`,
+      repository_url: rurl, transient_environment: !!json.transient_environment,
+      production_environment: json.production_environment === undefined ? (json.environment || 'production') === 'production' : !!json.production_environment,
+    };
+    const stored = Object.assign({ owner: owner.toLowerCase(), repo: repo.toLowerCase(), statuses: [], request: json }, d);
+    state.deployments.push(stored);
+    checkResponse(op, 201, d, id);
+    return send(res, 201, d);
+  }
+  if (id === 'repos/list-deployments') {
+    const env = u.searchParams.get('environment');
+    const list = state.deployments.filter((d) => d.owner === owner.toLowerCase() && d.repo === repo.toLowerCase() && (!env || d.environment === env))
+      .slice().reverse().map((d) => { const { owner: _o, repo: _r, statuses: _s, request: _q, ...pub } = d; return pub; });
+    return paginate(req, res, u, list);
+  }
+  if (id === 'repos/create-deployment-status' || id === 'repos/list-deployment-statuses') {
+    const d = state.deployments.find((x) => x.id === Number(params.deployment_id) && x.owner === owner.toLowerCase() && x.repo === repo.toLowerCase());
+    if (!d) return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+    if (id === 'repos/list-deployment-statuses') return paginate(req, res, u, d.statuses.slice().reverse().map((x) => { const { request: _q, ...pub } = x; return pub; }));
+    const sid = state.nextId++;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const st = {
+      url: `${d.url}/statuses/${sid}`, id: sid, node_id: 'DES_' + Buffer.from(String(sid)).toString('base64'),
+      state: json.state, creator: userObj, description: json.description || '', environment: json.environment || d.environment,
+      target_url: json.target_url || json.log_url || '', created_at: now, updated_at: now,
+      deployment_url: d.url, repository_url: d.repository_url, environment_url: json.environment_url || '', log_url: json.log_url || '',
+    };
+    d.statuses.push(Object.assign({ request: json }, st));
+    checkResponse(op, 201, st, id);
+    return send(res, 201, st);
+  }
   return send(res, 501, { message: `mock has no behaviour for ${id}` });
 }
 
@@ -324,6 +369,7 @@ function handleControl(req, res, u, body) {
     case 'POST /__control/fail': state.failures.push(Object.assign({ times: 1 }, j)); return send(res, 200, {});
     case 'GET /__control/comments': return send(res, 200, state.comments.get(key(...q('repo').split('/'), q('issue'))) || []);
     case 'GET /__control/requests': return send(res, 200, state.requests);
+    case 'GET /__control/deployments': return send(res, 200, state.deployments);
     case 'GET /__control/violations': return send(res, 200, state.violations);
     default: return send(res, 404, { message: 'unknown control ' + u.pathname });
   }

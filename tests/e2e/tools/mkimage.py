@@ -2,7 +2,7 @@
 """mkimage.py: writes a small OCI image layout for tests (stdlib only).
 
   mkimage.py DIR [--seed S] [--layers N] [--layer-size BYTES] [--platforms linux/amd64,linux/arm64]
-             [--variants N] [--platform OS/ARCH[/VARIANT]] [--docker]
+             [--variants N] [--platform OS/ARCH[/VARIANT]] [--docker] [--annotation K=V]...
 
 Each layer is a real gzip'd tar holding one file of deterministic pseudo-random bytes derived
 from the seed, so different seeds give different digests and the same seed the same image.
@@ -12,6 +12,8 @@ With --variants N (one platform only), N more images share its layers and differ
 label: tags v1..vN, one new digest each for the price of a config blob (bench rounds).
 --platform sets the single image's os/architecture/variant in its config (default linux/amd64);
 --docker writes Docker v2 schema 2 media types instead of OCI ones (single image only).
+--annotation K=V (repeatable) puts annotations on the top manifest (as BuildKit does with
+metadata-action's annotations output); without it the bytes are as before.
 """
 import argparse, gzip, hashlib, io, json, os, random, tarfile
 
@@ -43,6 +45,8 @@ DOCKER = {"layer": "application/vnd.docker.image.rootfs.diff.tar.gzip",
           "config": "application/vnd.docker.container.image.v1+json",
           "manifest": "application/vnd.docker.distribution.manifest.v2+json"}
 
+ANNOTATIONS = {}
+
 def image(root, seed, nlayers, size, os_, arch, variants=0, cpu=None, mt=OCI):
     layers, diffs = [], []
     for i in range(nlayers):
@@ -60,10 +64,12 @@ def manifest(root, seed, layers, diffs, os_, arch, variant, cpu=None, mt=OCI):
     if cpu:
         c["variant"] = cpu
     cfg = json.dumps(c, sort_keys=True).encode()
-    man = json.dumps({"schemaVersion": 2, "mediaType": mt["manifest"],
-                      "config": {"mediaType": mt["config"],
-                                 "digest": blob(root, cfg), "size": len(cfg)},
-                      "layers": layers}, sort_keys=True).encode()
+    m = {"schemaVersion": 2, "mediaType": mt["manifest"],
+         "config": {"mediaType": mt["config"], "digest": blob(root, cfg), "size": len(cfg)},
+         "layers": layers}
+    if ANNOTATIONS and not variant:
+        m["annotations"] = ANNOTATIONS
+    man = json.dumps(m, sort_keys=True).encode()
     return {"mediaType": mt["manifest"],
             "digest": blob(root, man), "size": len(man),
             "platform": {"os": os_, "architecture": arch}}
@@ -78,7 +84,11 @@ def main():
     ap.add_argument("--variants", type=int, default=0)
     ap.add_argument("--platform", default="linux/amd64")
     ap.add_argument("--docker", action="store_true")
+    ap.add_argument("--annotation", action="append", default=[])
     a = ap.parse_args()
+    for kv in a.annotation:
+        k, _, v = kv.partition("=")
+        ANNOTATIONS[k] = v
     if a.variants and a.platforms:
         ap.error("--variants makes single-platform images only")
     os.makedirs(a.dir, exist_ok=True)
