@@ -51,6 +51,7 @@ void promote_result_free(struct promote_result *res)
 	free(res->targets);
 	strlist_clear(&res->moved);
 	strlist_clear(&res->skipped_tags);
+	strlist_clear(&res->referrer_kinds);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -408,6 +409,47 @@ static int collect(struct run *r, int before)
 	return rc;
 }
 
+/* Whether referrers go along (not in a dry run, only into other repositories). */
+static int carry_plan(struct run *r, struct round *rd)
+{
+	const struct promote_opts *o = r->o;
+
+	if (!o->referrers || o->referrers->none || o->dry_run)
+		return 0;
+	r->cf = *o->referrers;
+	/* convoy's own records are the ledger of this repository, not evidence to carry:
+	 * the target gets its own record of this promotion. */
+	r->cf.exclude_type = LEDGER_ARTIFACT_TYPE;
+	for (size_t i = 0; i < r->nt; i++)
+		if (!r->t[i].is_source) {
+			r->carrying = r->res->referrers_carried = 1;
+			return promote_round_add(rd, promote_job_carry_find, 0);
+		}
+	return 0;
+}
+
+static int carry_run(struct run *r, struct round *rd)
+{
+	struct promote_result *res = r->res;
+	int rc = 0;
+
+	if (!r->carrying || !r->carry.len)
+		return 0;
+	for (size_t i = 0; i < r->nt && !rc; i++)
+		if (!r->t[i].is_source)
+			rc = promote_round_add(rd, promote_job_carry_put, i);
+	if (rc || (rc = promote_round_run(rd)))
+		return rc;
+	for (size_t i = 0; i < r->nt; i++) {
+		res->referrers_copied += r->t[i].carry.copied;
+		res->referrers_present += r->t[i].carry.present;
+	}
+	for (size_t i = 0; i < r->carry.len && !rc; i++)
+		if (!strlist_contains(&res->referrer_kinds, r->carry.items[i].kind))
+			rc = strlist_add(&res->referrer_kinds, r->carry.items[i].kind);
+	return rc;
+}
+
 int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		struct promote_result *res)
 {
@@ -497,13 +539,16 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	if ((rc = build_record(&r)))
 		goto out;
 
-	/* Round B: the image into every other repository (no tag moves yet). */
+	/* Round B: the image into every other repository (no tag moves yet); meanwhile the
+	 * referrers to carry are found in the source. */
 	for (size_t i = 0; i < r.nt; i++)
 		if (!r.t[i].is_source && !r.t[i].has_digest) {
 			if ((rc = promote_round_add(&rd, promote_job_copy, 0)))
 				goto out;
 			break;
 		}
+	if ((rc = carry_plan(&r, &rd)))
+		goto out;
 	if (rd.n && !r.rec.have_empty && !r.rec.optimistic &&
 	    (rc = promote_round_add(&rd, promote_job_empty_upload, 0)))
 		goto out;
@@ -513,6 +558,9 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	res->blobs_copied = r.copy.copied;
 	res->blobs_present = r.copy.present;
 	res->manifests_put = r.copy.manifests_put;
+	/* Round B2: the referrers into every other repository, still before any tag moves. */
+	if ((rc = carry_run(&r, &rd)))
+		goto out;
 
 	/* Round C: the tags; meanwhile the record is staged where nobody can see it yet. */
 	if ((rc = promote_round_add(&rd, promote_job_tags_write, 0)) ||
@@ -570,6 +618,7 @@ out:
 		free(r.after[i]);
 	free(r.after);
 	promote_record_free(&r.rec);
+	registry_carry_set_free(&r.carry);
 	free(rb_digest);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "pipeline/pipeline.h"
 #include "promote/gate.h"
 #include "promote/ledger.h"
+#include "registry/carry.h"
 #include "registry/sessions.h"
 #include "sign/key.h"
 #include "util/strlist.h"
@@ -35,6 +36,8 @@ struct promote_opts {
 	const char *commit;
 	/* With a key, the ledger record is a signed in-toto statement (promote/evidence.h). */
 	const struct sign_key *sign_key;
+	/* The referrers to carry into the targets (registry/carry.h); NULL: none. */
+	const struct registry_carry_filter *referrers;
 };
 
 struct promote_target {
@@ -72,6 +75,10 @@ struct promote_result {
 	int verify_refused;      /* mode require and a check failed: nothing moved */
 	char *verify_detail;     /* what was checked and what was found, one sentence */
 	int record_signed;       /* this promotion's record is a signed statement */
+	/* Referrers carried (every target summed) and their kinds, in the order found. */
+	int referrers_carried;   /* carrying ran (not none, not a dry run, another repository) */
+	size_t referrers_copied, referrers_present;
+	struct strlist referrer_kinds;
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,
