@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/copy.h"
 #include "registry/reference.h"
 #include "registry/referrers.h"
 #include "util/err.h"
@@ -334,26 +335,96 @@ struct put {
 	const char *src_repo, *dst_repo;
 	const struct registry_carry_set *set;
 	int *present;
-	struct registry_copy_stats *blobs; /* one per item */
+	/* The distinct blobs of the artifacts to put, each made present once: docker-registry
+	 * rewrites a repository's blob link on every mount, and a manifest PUT reading it
+	 * meanwhile is refused (DIGEST_INVALID), so no two requests touch one blob at once. */
+	struct strlist blob_digests;
+	uint64_t *blob_sizes;
+	enum registry_copy_how *how;
 };
+
+static int head_job(void *ctx, size_t i)
+{
+	struct put *p = ctx;
+	char *have = NULL;
+	int rc = registry_manifest_head(p->dst, p->dst_repo, p->set->items[i].m.digest, &have,
+					NULL);
+
+	free(have);
+	p->present[i] = !rc;
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+/* The blobs of an image manifest item (an index item is copied whole, see put_job). */
+static int add_blobs(struct put *p, const struct registry_carry_item *it)
+{
+	json_t *m = json_loadb(it->m.body.data, it->m.body.len, 0, NULL);
+	json_t *layers = json_object_get(m, "layers"), *d;
+	size_t i, n = json_array_size(layers);
+	int rc = 0;
+
+	for (i = 0; i <= n && !rc; i++) {
+		const char *digest;
+		json_t *sz;
+
+		d = i < n ? json_array_get(layers, i) : json_object_get(m, "config");
+		if (!d || json_object_get(d, "urls"))
+			continue;
+		digest = json_string_value(json_object_get(d, "digest"));
+		sz = json_object_get(d, "size");
+		if (!digest || !registry_digest_valid(digest) || strncmp(digest, "sha256:", 7) ||
+		    !json_is_integer(sz) || json_integer_value(sz) < 0) {
+			rc = err_set(E_INTEGRITY, "referrer %s: a descriptor without a sha256 digest "
+						  "and size", it->m.digest);
+			break;
+		}
+		if (strlist_contains(&p->blob_digests, digest))
+			continue;
+		if (!(rc = strlist_add(&p->blob_digests, digest))) {
+			uint64_t *ns = realloc(p->blob_sizes,
+					       p->blob_digests.len * sizeof(*ns));
+
+			if (!ns)
+				rc = err_set(E_NOMEM, "out of memory");
+			else
+				(p->blob_sizes = ns)[p->blob_digests.len - 1] =
+					(uint64_t)json_integer_value(sz);
+		}
+	}
+	json_decref(m);
+	return rc;
+}
+
+static int blob_job(void *ctx, size_t i)
+{
+	struct put *p = ctx;
+
+	return registry_blob_copy(p->src, p->src_repo, p->dst, p->dst_repo,
+				  p->blob_digests.items[i], p->blob_sizes[i], &p->how[i]);
+}
 
 static int put_job(void *ctx, size_t i)
 {
 	struct put *p = ctx;
 	const struct registry_carry_item *it = &p->set->items[i];
-	struct registry_copy_dest d = { p->dst, p->dst_repo, 1 };
-	char *have = NULL;
-	int rc = registry_manifest_head(p->dst, p->dst_repo, it->m.digest, &have, NULL);
 
-	free(have);
-	if (!rc) {
-		p->present[i] = 1;
+	if (p->present[i])
 		return 0;
+	for (size_t k = 0; k < i; k++) /* one manifest under two names (listed and tagged) */
+		if (!strcmp(p->set->items[k].m.digest, it->m.digest))
+			return 0;
+	if (registry_media_type_is_index(it->m.media_type)) {
+		struct registry_copy_dest d = { p->dst, p->dst_repo, 1 };
+		struct registry_copy_stats st = { 0 };
+
+		return registry_image_copy(p->src, p->src_repo, &it->m, &d, 1, 1, &st);
 	}
-	if (rc != E_NOTFOUND)
-		return rc;
-	err_clear();
-	return registry_image_copy(p->src, p->src_repo, &it->m, &d, 1, 1, &p->blobs[i]);
+	return registry_manifest_put(p->dst, p->dst_repo, it->m.digest, it->m.media_type,
+				     it->m.body.data, it->m.body.len, NULL);
 }
 
 /* The descriptor of an item for a referrers index. A new reference. */
@@ -494,23 +565,36 @@ int registry_carry_put(struct registry *src, const char *src_repo, struct regist
 	p.src_repo = src_repo;
 	p.dst_repo = dst_repo;
 	p.set = set;
-	p.present = calloc(set->len, sizeof(*p.present));
-	p.blobs = calloc(set->len, sizeof(*p.blobs));
-	if (!p.present || !p.blobs) {
+	if (!(p.present = calloc(set->len, sizeof(*p.present)))) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
 	}
 	st->dst_api = registry_referrers_supported(dst, dst_repo);
-	/* Every artifact by digest first: the tags below name only what is there. */
-	if ((rc = par_run(set->len, threads, put_job, &p)))
+	if ((rc = par_run(set->len, threads, head_job, &p)))
 		goto out;
+	for (size_t i = 0; i < set->len && !rc; i++)
+		if (!p.present[i] && !registry_media_type_is_index(set->items[i].m.media_type))
+			rc = add_blobs(&p, &set->items[i]);
+	if (rc)
+		goto out;
+	/* Every blob, then every artifact by digest: the tags below name only what is there. */
+	if (p.blob_digests.len &&
+	    !(p.how = calloc(p.blob_digests.len, sizeof(*p.how)))) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = par_run(p.blob_digests.len, threads, blob_job, &p)) ||
+	    (rc = par_run(set->len, threads, put_job, &p)))
+		goto out;
+	for (size_t i = 0; i < p.blob_digests.len; i++) {
+		st->blobs.mounted += p.how[i] == REGISTRY_COPY_MOUNTED;
+		st->blobs.copied += p.how[i] == REGISTRY_COPY_COPIED;
+		st->blobs.present += p.how[i] == REGISTRY_COPY_PRESENT;
+	}
 	for (size_t i = 0; i < set->len; i++) {
 		st->present += p.present[i] != 0;
 		st->copied += !p.present[i];
-		st->blobs.mounted += p.blobs[i].mounted;
-		st->blobs.copied += p.blobs[i].copied;
-		st->blobs.present += p.blobs[i].present;
-		st->blobs.manifests_put += p.blobs[i].manifests_put;
+		st->blobs.manifests_put += !p.present[i];
 		if (!set->items[i].legacy_tag && !strlist_contains(&subjects, set->items[i].subject) &&
 		    (rc = strlist_add(&subjects, set->items[i].subject)))
 			goto out;
@@ -522,8 +606,10 @@ int registry_carry_put(struct registry *src, const char *src_repo, struct regist
 			rc = put_legacy(&p, &set->items[i]);
 out:
 	strlist_clear(&subjects);
+	strlist_clear(&p.blob_digests);
+	free(p.blob_sizes);
+	free(p.how);
 	free(p.present);
-	free(p.blobs);
 	return rc ? err_wrap(rc, "carrying the referrers into %s/%s", registry_host(dst), dst_repo)
 		  : 0;
 }
