@@ -17,17 +17,33 @@ static int known_word(const char *w)
 	return 0;
 }
 
+static int check_word(const char *w, const char *spec, const char *what)
+{
+	if (!strcmp(w, "all") || !strcmp(w, "none"))
+		return err_set(E_USAGE, "%s: '%s' goes alone, not in a list ('%s')", what, w, spec);
+	if (!strchr(w, '/') && !known_word(w))
+		return err_set(E_USAGE, "%s: '%s' is not a kind of referrer (expected all, none, "
+					"or a comma list of signature, in-toto, spdx, cyclonedx, "
+					"sbom, sig, att or artifact types such as "
+					"application/spdx+json)", what, w);
+	return 0;
+}
+
 int registry_carry_filter_parse(struct registry_carry_filter *f, const char *spec,
 				const char *what)
 {
 	const char *p = spec ? spec : "all";
 	int rc = 0;
 
+	size_t len;
+
 	memset(f, 0, sizeof(*f));
-	p += strspn(p, " \t");
-	if (!strcmp(p, "all") || !*p)
+	p += strspn(p, " \t\r\n");
+	for (len = strlen(p); len && strchr(" \t\r\n", p[len - 1]); len--)
+		;
+	if (!len || (len == 3 && !strncmp(p, "all", 3)))
 		return 0;
-	if (!strcmp(p, "none")) {
+	if (len == 4 && !strncmp(p, "none", 4)) {
 		f->none = 1;
 		return 0;
 	}
@@ -36,21 +52,15 @@ int registry_carry_filter_parse(struct registry_carry_filter *f, const char *spe
 		size_t a = 0, b = n;
 		struct buf w = BUF_INIT;
 
-		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+		while (a < b && strchr(" \t\r\n", p[a]))
 			a++;
-		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+		while (b > a && strchr(" \t\r\n", p[b - 1]))
 			b--;
 		if (a == b)
 			rc = err_set(E_USAGE, "%s: an empty entry in '%s' (expected all, none or a "
 					      "comma list of kinds or artifact types)", what, spec);
-		else if (!(rc = buf_add(&w, p + a, b - a)) && !strchr(buf_cstr(&w), '/') &&
-			 !known_word(buf_cstr(&w)))
-			rc = err_set(E_USAGE, "%s: '%s' is not a kind of referrer (expected all, "
-					      "none, or a comma list of signature, in-toto, spdx, "
-					      "cyclonedx, sbom, sig, att or artifact types such as "
-					      "application/spdx+json)", what, buf_cstr(&w));
-		else if (!rc && !strcmp(buf_cstr(&w), "all"))
-			rc = err_set(E_USAGE, "%s: 'all' goes alone", what);
+		else if (!(rc = buf_add(&w, p + a, b - a)))
+			rc = check_word(buf_cstr(&w), spec, what);
 		if (!rc && !strlist_contains(&f->kinds, buf_cstr(&w)))
 			rc = strlist_add(&f->kinds, buf_cstr(&w));
 		buf_free(&w);
