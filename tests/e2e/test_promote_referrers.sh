@@ -235,6 +235,22 @@ assert_eq "$(referrers_of "tag:$RA" filt/app "$DAMD")" "$(cat "$T/dev-amd")" "ag
 assert_eq "$(referrers_of "tag:$RA" filt/app "$DSBOM")" "$(cat "$T/dev-sbom")" "again: the SBOM's signature"
 pass "promote__referrers_already_there_are_skipped"
 
+# 5b. A target whose .sig tag holds a signature of its own: the carried one is appended, the
+# target's kept (cosign keeps every signature of a digest as a layer of the one manifest).
+skopeo copy -q --all --src-tls-verify=false --dest-tls-verify=false "docker://$RA/app:dev" "docker://$RA/merge/app:pre"
+actions_env
+"$CONVOY" sign --key "$T/k.pem" --image "$RA/merge/app@$DI" --signature-storage tag >"$T/sign3.out" 2>&1 || { cat "$T/sign3.out"; fail "convoy sign (merge/app)"; }
+before_sig=$(digest_of "$RA/merge/app:$SIG_I")
+actions_env
+C promote --stages "dev=$RA/app:dev; x=$RA/merge/app:x" --to x --referrers sig >"$T/merge.out" 2>&1 || { cat "$T/merge.out"; fail "promote into merge/app"; }
+[ "$(digest_of "$RA/merge/app:$SIG_I")" != "$before_sig" ] || fail "merge: the .sig tag did not change"
+rm -rf "$T/dir-merge"
+skopeo copy -q --all --registries.d "$T/regd" --src-tls-verify=false "docker://$RA/merge/app@$DI" "dir:$T/dir-merge" >/dev/null || fail "skopeo cannot fetch merge/app"
+assert_eq "$(ls "$T/dir-merge" | grep -c '^signature-')" 2 "merge: two signatures under the .sig tag"
+$PY "$CONVOY_SRC/tests/e2e/tools/cosign_check.py" "$T/dir-merge" "$T/k.pub" "$RA/app" --digest "$DI" >/dev/null || fail "merge: the carried signature"
+$PY "$CONVOY_SRC/tests/e2e/tools/cosign_check.py" "$T/dir-merge" "$T/k.pub" "$RA/merge/app" --digest "$DI" >/dev/null || fail "merge: the target's own signature was lost"
+pass "promote__legacy_sig_tag_merged_with_the_targets_own"
+
 # 6. Bad input: exit 2, nothing written.
 actions_env
 set +e; C promote --stages "dev=$RA/app:dev; z=$RA/bad/app:z" --to z --referrers 'spdx,sboms' >"$T/bad.out" 2>&1; rc=$?; set -e
