@@ -53,8 +53,11 @@ struct find {
 	const char *repo;
 	const struct registry_carry_filter *f;
 	const char *const *subjects;
+	int depth;
 	struct cands *per; /* one list per subject of the level */
-	int api;           /* the source has the referrers API (known after the first subject) */
+	int api;           /* the source has the referrers API */
+	json_t *first;     /* the API's answer about the first subject (asked with the probe) */
+	struct strlist tags; /* the repository's tags: which sha256-<hex>[.sig] exist at all */
 	struct cand **flat;
 	size_t nflat;
 };
@@ -119,14 +122,17 @@ static int probe_subject(struct find *fd, size_t i)
 	json_t *index = NULL;
 	int rc;
 
-	if (fd->api < 0) { /* first subject: learn whether there is an API */
-		rc = registry_referrers_get(fd->src, fd->repo, subject, &index, &fd->api);
+	if (fd->first && i == 0 && fd->depth == 0) {
+		index = fd->first;
+		fd->first = NULL;
+		rc = 0;
 	} else if (fd->api) {
 		rc = registry_referrers_api(fd->src, fd->repo, subject, &index);
-	} else {
+	} else if (!(rc = registry_referrers_tag_name(&tag, subject)) &&
+		   strlist_contains(&fd->tags, buf_cstr(&tag))) {
 		rc = registry_referrers_tag_get(fd->src, fd->repo, subject, &index);
 	}
-	if (rc || (rc = from_index(fd, c, subject, index)))
+	if (rc || (index && (rc = from_index(fd, c, subject, index))))
 		goto out;
 	for (size_t k = 0; k < NLEGACY && !rc; k++) {
 		struct registry_manifest m = { 0 };
@@ -136,6 +142,8 @@ static int probe_subject(struct find *fd, size_t i)
 		if ((rc = registry_referrers_tag_name(&tag, subject)) ||
 		    (rc = buf_puts(&tag, legacy_suffixes[k])))
 			break;
+		if (!strlist_contains(&fd->tags, buf_cstr(&tag)))
+			continue;
 		rc = registry_manifest_get(fd->src, fd->repo, buf_cstr(&tag), &m);
 		if (rc == E_NOTFOUND) {
 			err_clear();
@@ -153,6 +161,27 @@ out:
 	return rc ? err_wrap(rc, "finding the referrers of %s in %s/%s", subject,
 			     registry_host(fd->src), fd->repo)
 		  : 0;
+}
+
+/*
+ * Where to look, in one round trip: whether the API answers about the first subject, and the
+ * repository's tags (the tag schema's indexes and cosign's tags of every subject and of every
+ * referrer found are among them: one listing instead of four reads per digest).
+ */
+static int start_job(void *ctx, size_t i)
+{
+	struct find *fd = ctx;
+	int rc;
+
+	if (i == 1)
+		return registry_tag_list(fd->src, fd->repo, &fd->tags);
+	rc = registry_referrers_api(fd->src, fd->repo, fd->subjects[0], &fd->first);
+	fd->api = !rc;
+	if (rc == E_NOTFOUND) {
+		err_clear();
+		rc = 0;
+	}
+	return rc;
 }
 
 static int probe_job(void *ctx, size_t i)
@@ -262,32 +291,26 @@ int registry_carry_find(struct registry *src, const char *repo, const char *cons
 	fd.src = src;
 	fd.repo = repo;
 	fd.f = f;
-	fd.api = -1;
-	if (f->none)
+	if (f->none || !nsubjects)
 		return 0;
 	for (size_t i = 0; i < nsubjects && !rc; i++)
 		if (!strlist_contains(&level, subjects[i]))
 			rc = strlist_add(&level, subjects[i]);
+	fd.subjects = (const char *const *)level.items;
+	if (!rc && (rc = par_run(2, threads, start_job, &fd)))
+		rc = err_wrap(rc, "finding the referrers of %s in %s/%s", subjects[0],
+			      registry_host(src), repo);
 	for (int depth = 0; !rc && level.len && depth < REGISTRY_CARRY_DEPTH; depth++) {
 		size_t n = 0;
 
 		fd.subjects = (const char *const *)level.items;
+		fd.depth = depth;
 		if (!(fd.per = calloc(level.len, sizeof(*fd.per)))) {
 			rc = err_set(E_NOMEM, "out of memory");
 			break;
 		}
-		/* The first subject alone (it tells whether there is an API), then the rest. */
-		if (fd.api < 0 && (rc = probe_subject(&fd, 0)))
+		if ((rc = par_run(level.len, threads, probe_job, &fd)))
 			goto level_out;
-		if (level.len > 1 || depth > 0) {
-			size_t from = depth == 0 ? 1 : 0;
-			struct find sub = fd;
-
-			sub.subjects = fd.subjects + from;
-			sub.per = fd.per + from;
-			if ((rc = par_run(level.len - from, threads, probe_job, &sub)))
-				goto level_out;
-		}
 		for (size_t i = 0; i < level.len; i++)
 			n += fd.per[i].len;
 		if (!(fd.flat = calloc(n ? n : 1, sizeof(*fd.flat)))) {
@@ -320,7 +343,9 @@ level_out:
 		level = next;
 		memset(&next, 0, sizeof(next));
 	}
-	out->src_api = fd.api > 0;
+	out->src_api = fd.api;
+	json_decref(fd.first);
+	strlist_clear(&fd.tags);
 	strlist_clear(&level);
 	strlist_clear(&next);
 	if (rc)
