@@ -7,10 +7,14 @@
  *      another registry: in the source repository it is there after the first record, and in
  *      another repository of the source's registry round B mounts it)
  *   B  (other repositories only) every blob of every target: mount or stream (image_copy)
+ *      | the referrers of the digest and of its platform manifests in the source (carry)
+ *   B2 (only when there are referrers) each into every other repository: the subject by
+ *      digest, the artifacts by digest with their blobs, the tag schema index, cosign's tags
  *   C  PUT every target tag (restored on failure) | stage the record | read the ledger index
  *   D  HEAD every tag back | publish the record (PUT the index, HEAD it back: a concurrent
  *      promotion of the same digest must not drop this record)
- * so a same-repository promotion costs four round trips whatever the number of tags. When the
+ * so a same-repository promotion costs four round trips whatever the number of tags. A failure
+ * up to B2 moves no stage tag. When the
  * record cannot be written (C or D), the tags go back where they were: every promotion that
  * moved a tag is in the ledger.
  */

@@ -2,9 +2,11 @@
  * promote: moves one immutable digest from a stage to the next. The source is resolved to a
  * digest once; the gate checks that digest against the previous stage (now, or per the
  * ledger); the copy mounts blobs within a registry (no bytes move) or streams the missing
- * ones across registries; the manifest is put by digest before any tag, each tag is read back
- * to catch a concurrent move, and the promotion is recorded in the target repository as an
- * artifact whose subject is the digest (see ledger.h). History and rollback walk that ledger.
+ * ones across registries, and carries what refers to the digest (signatures, SBOMs,
+ * attestations: registry/carry.h, never convoy's own records); the manifest is put by digest
+ * before any tag, each tag is read back to catch a concurrent move, and the promotion is
+ * recorded in the target repository as an artifact whose subject is the digest (see
+ * ledger.h). History and rollback walk that ledger.
  */
 #ifndef CONVOY_PROMOTE_PROMOTE_H
 #define CONVOY_PROMOTE_PROMOTE_H
