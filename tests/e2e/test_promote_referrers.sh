@@ -210,6 +210,30 @@ $PY "$CONVOY_SRC/tests/e2e/tools/cosign_check.py" "$T/dir-merge" "$T/k.pub" "$RA
 $PY "$CONVOY_SRC/tests/e2e/tools/cosign_check.py" "$T/dir-merge" "$T/k.pub" "$RA/merge/app" --digest "$DI" >/dev/null || fail "merge: the target's own signature was lost"
 pass "promote__legacy_sig_tag_merged_with_the_targets_own"
 
+# 5c. A stage of two repositories (one per registry): each gets every referrer.
+cat >"$T/multi.yml" <<EOC
+stages:
+  - name: dev
+    repository: $RA/app
+    tags: [dev]
+  - name: multi
+    repositories:
+      - {repository: $RA/multi/app, tags: [m]}
+      - {repository: $P/multi/app, tags: [m]}
+EOC
+actions_env
+C promote --pipeline-file "$T/multi.yml" --to multi >"$T/multi.out" 2>&1 || { cat "$T/multi.out"; fail "promote into a stage of two repositories"; }
+grep -q '^referrers: 12 copied (signature, in-toto, spdx)$' "$T/multi.out" || { cat "$T/multi.out"; fail "multi: the referrers line"; }
+assert_eq "$(referrers_of "tag:$RA" multi/app "$DI" | grep -v "^$LEDGER ")" "$(cat "$T/dev-index")" "multi (A): the index's referrers"
+assert_eq "$(referrers_of "http://$P" multi/app "$DI")" "$(cat "$T/dev-index")" "multi (B, API): the index's referrers (the ledger is in the first repository only)"
+for repo in "tag:$RA" "http://$P"; do
+	assert_eq "$(referrers_of "$repo" multi/app "$DAMD")" "$(cat "$T/dev-amd")" "multi ($repo): the SBOM"
+	assert_eq "$(referrers_of "$repo" multi/app "$DSBOM")" "$(cat "$T/dev-sbom")" "multi ($repo): the SBOM's signature"
+done
+assert_eq "$(digest_of "$RB/multi/app:$SIG_I")" "$(digest_of "$RA/app:$SIG_I")" "multi (B): the .sig tag"
+assert_eq "$(digest_of "$RA/multi/app:$SIG_S")" "$(digest_of "$RA/app:$SIG_S")" "multi (A): the SBOM's .sig tag"
+pass "promote__carries_referrers_into_every_repository_of_a_stage"
+
 # 6. Bad input: exit 2, nothing written.
 actions_env
 set +e; C promote --stages "dev=$RA/app:dev; z=$RA/bad/app:z" --to z --referrers 'spdx,sboms' >"$T/bad.out" 2>&1; rc=$?; set -e
