@@ -85,16 +85,26 @@ static int sign_targets(struct rt *rt, struct registry_sessions *rs,
 	return rc;
 }
 
-/* The referrers carried: a log line, the `referrers` output (a count), a job summary line. */
+/* The referrers carried (a dry run: to carry): a log line, the `referrers` output (a count),
+ * a job summary line. */
 static int report_referrers(struct rt *rt, const struct promote_result *res)
 {
 	struct buf line = BUF_INIT, n = BUF_INIT;
 	char *kinds = strlist_join_dup(&res->referrer_kinds, ", ");
 	int rc;
 
-	if ((rc = buf_printf(&n, "%zu", res->referrers_copied)))
+	if ((rc = buf_printf(&n, "%zu", res->dry_run ? res->referrers_found
+						      : res->referrers_copied)))
 		goto out;
-	if (!res->dry_run && !res->unchanged) {
+	if (res->dry_run && res->referrers_carried) {
+		rc = buf_printf(&line, "would carry %zu%s%s%s", res->referrers_found,
+				kinds && *kinds ? " (" : "", kinds ? kinds : "",
+				kinds && *kinds ? ")" : "");
+		if (!rc) {
+			rt_info(rt, "referrers: %s", buf_cstr(&line));
+			rc = summary_add(rt, "Referrers: %s\n\n", buf_cstr(&line));
+		}
+	} else if (!res->dry_run && !res->unchanged) {
 		if (!res->referrers_carried)
 			rc = buf_puts(&line, res->ntargets && strcmp(res->source, res->targets[0].repository)
 						     ? "not carried (--referrers none)"

@@ -413,12 +413,12 @@ static int collect(struct run *r, int before)
 	return rc;
 }
 
-/* Whether referrers go along (not in a dry run, only into other repositories). */
+/* Whether referrers go along (only into other repositories); a dry run only finds them. */
 static int carry_plan(struct run *r, struct round *rd)
 {
 	const struct promote_opts *o = r->o;
 
-	if (!o->referrers || o->referrers->none || o->dry_run)
+	if (!o->referrers || o->referrers->none)
 		return 0;
 	r->cf = *o->referrers;
 	/* convoy's own records are the ledger of this repository, not evidence to carry:
@@ -430,6 +430,16 @@ static int carry_plan(struct run *r, struct round *rd)
 			return promote_round_add(rd, promote_job_carry_find, 0);
 		}
 	return 0;
+}
+
+static int carry_kinds(struct run *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->carry.len && !rc; i++)
+		if (!strlist_contains(&r->res->referrer_kinds, r->carry.items[i].kind))
+			rc = strlist_add(&r->res->referrer_kinds, r->carry.items[i].kind);
+	return rc;
 }
 
 static int carry_run(struct run *r, struct round *rd)
@@ -448,10 +458,7 @@ static int carry_run(struct run *r, struct round *rd)
 		res->referrers_copied += r->t[i].carry.copied;
 		res->referrers_present += r->t[i].carry.present;
 	}
-	for (size_t i = 0; i < r->carry.len && !rc; i++)
-		if (!strlist_contains(&res->referrer_kinds, r->carry.items[i].kind))
-			rc = strlist_add(&res->referrer_kinds, r->carry.items[i].kind);
-	return rc;
+	return carry_kinds(r);
 }
 
 int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
@@ -524,8 +531,12 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (o->dry_run)
+	if (o->dry_run) { /* what would be carried: read-only */
+		if (!(rc = carry_plan(&r, &rd)) && !(rc = promote_round_run(&rd)))
+			rc = carry_kinds(&r);
+		res->referrers_found = r.carry.len;
 		goto out;
+	}
 	/* Every tag is at the digest already: nothing moves, and nothing is recorded (a record
 	 * whose previous digest is its own would make a rollback go nowhere). */
 	res->unchanged = 1;

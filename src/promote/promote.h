@@ -80,6 +80,7 @@ struct promote_result {
 	/* Referrers carried (every target summed) and their kinds, in the order found. */
 	int referrers_carried;   /* carrying ran (not none, not a dry run, another repository) */
 	size_t referrers_copied, referrers_present;
+	size_t referrers_found;  /* a dry run: how many would be carried (found in the source) */
 	struct strlist referrer_kinds;
 };
 

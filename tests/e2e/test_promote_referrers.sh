@@ -163,6 +163,15 @@ assert_eq "$(referrers_of "tag:$RA" mirror/app "$DSBOM")" "$(cat "$T/dev-sbom")"
 assert_eq "$(digest_of "$RA/mirror/app:$SIG_I")" "$(digest_of "$RB/prod/app:$SIG_I")" "mirror: the index's .sig tag (both signatures)"
 pass "promote__carries_paginated_referrers_api_into_tag_schema"
 
+# 2c. --dry-run says what it would carry, and writes nothing.
+actions_env
+C promote --stages "dev=$RA/app:dev; x=$RA/dry/app:x" --to x --dry-run >"$T/dry.out" 2>&1 || { cat "$T/dry.out"; fail "promote --dry-run"; }
+grep -q '^referrers: would carry 6 (signature, in-toto, spdx)$' "$T/dry.out" || { cat "$T/dry.out"; fail "dry run: the referrers line"; }
+assert_eq "$(gh_output referrers)" 6 "referrers output (dry run)"
+assert_eq "$(tags_of "$RA/dry/app")" "" "the dry run wrote nothing"
+skopeo inspect --raw --tls-verify=false "docker://$RA/dry/app@$DSBOM" >/dev/null 2>&1 && fail "the dry run carried the SBOM"
+pass "promote__dry_run_says_which_referrers_it_would_carry"
+
 # 3. --referrers none: nothing but the ledger record.
 actions_env
 C promote --stages "dev=$RA/app:dev; x=$RA/none/app:x" --to x --referrers none >"$T/none.out" 2>&1 || { cat "$T/none.out"; fail "promote --referrers none"; }
