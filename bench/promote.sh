@@ -10,6 +10,9 @@
 # are counted the same way). Target: >= 5x same- and cross-repository. Then the registry's floor
 # for the same-repository case (bench/promote_floor.py): what the requests alone cost, and so
 # the best ratio any tool that keeps the ledger and the read-backs can reach on this machine.
+# Last, across registries with 3 referrers on the digest (a signature, an SPDX SBOM, an in-toto
+# provenance): convoy carrying them, convoy with --referrers none, and skopeo copy, which does
+# not carry them (so it does less work: its ratio is not like for like).
 # Usage: bench/promote.sh [path/to/convoy]
 # env: ROUNDS (7), LAYERS (4), LAYER_SIZE (4 MiB), BENCH_DIR (/tmp: where the registries store
 # blobs; /dev/shm takes the disk's fsync time out and leaves the tools' own cost),
@@ -62,13 +65,16 @@ run() {
 	same)  src=$A/app; dst=$A/app ;;
 	repo)  src=$A/app; dst=$A/prod$i-$tool ;;
 	reg)   src=$A/app; dst=$B/prod$i-$tool ;;
+	ref|refnone) src=$A/app; dst=$B/$case$i-$tool ;;
 	esac
+	local carry=()
+	[ "$case" = refnone ] && carry=(--referrers none)
 	stages="dev=$src:dev; qa=$dst:qa-$tool-$i"
 	# Time from bash's own clock (microseconds, no subshell): a `date` process per reading
 	# would add its fork and exec (about a millisecond) to every measurement of both tools.
 	r0=$(reqs); t0=${EPOCHREALTIME/[.,]/}000
 	if [ "$tool" = convoy ]; then
-		"$CONVOY" promote --to qa --stages "$stages" --insecure-registry "$A" --insecure-registry "$B" >/dev/null 2>"$T/err" \
+		"$CONVOY" promote --to qa --stages "$stages" --insecure-registry "$A" --insecure-registry "$B" "${carry[@]}" >"$T/out.log" 2>"$T/err" \
 			|| { cat "$T/err" >&2; exit 1; }
 	else
 		# A cold blob-info cache per copy, as on a fresh CI runner: skopeo otherwise
@@ -90,6 +96,18 @@ run() {
 	TIME[$case-$tool]="${TIME[$case-$tool]:-} $(( t1 - t0 ))"
 	REQ[$case-$tool]=$(( ${REQ[$case-$tool]:-0} + $(reqs) - r0 ))
 }
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/k.pem" 2>/dev/null
+echo '{"spdxVersion": "SPDX-2.3", "name": "bench", "packages": []}' >"$T/sbom.json"
+echo '{"_type": "https://in-toto.io/Statement/v1", "predicateType": "https://slsa.dev/provenance/v1", "predicate": {}}' >"$T/prov.json"
+# refer I: 3 referrers on round I's digest in dev (untimed), after the rows without them.
+refer() {
+	local d
+	d=sha256:$(skopeo inspect --raw --tls-verify=false "docker://$A/app:dev" | sha256sum | cut -d' ' -f1)
+	"$CONVOY" sign --key "$T/k.pem" --image "$A/app@$d" --signature-storage referrer >/dev/null 2>"$T/err" \
+		|| { cat "$T/err" >&2; exit 1; }
+	python3 "$SRC/tests/e2e/tools/attach.py" "$A" app "$d" application/spdx+json "$T/sbom.json" >/dev/null
+	python3 "$SRC/tests/e2e/tools/attach.py" "$A" app "$d" application/vnd.in-toto+json "$T/prov.json" >/dev/null
+}
 FLOOR_LEDGER="" FLOOR_NOREAD="" FLOOR_BARE="" FLOOR_SERVER=""
 for i in $(seq 1 "$ROUNDS"); do
 	skopeo copy -q --dest-tls-verify=false "oci:$T/img:v$i" "docker://$A/app:dev" # untimed
@@ -99,6 +117,10 @@ for i in $(seq 1 "$ROUNDS"); do
 	# and the registry's own time along the same dependent steps, from its log
 	s=$(tail -n +$((n0 + 1)) "$T/A.log" | python3 "$SRC/bench/promote_floor.py" --server-time "floor-$i" dev)
 	FLOOR_LEDGER+=" $l" FLOOR_NOREAD+=" $d" FLOOR_BARE+=" $b" FLOOR_SERVER+=" $s"
+	refer
+	run ref convoy "$i"
+	grep -q '^referrers: 3 copied' "$T/err" || { echo "bench: convoy did not carry the 3 referrers:" >&2; cat "$T/err" >&2; exit 1; }
+	run refnone convoy "$i"; run ref skopeo "$i"
 done
 echo "image: $LAYERS layers, $size bytes of blobs; $ROUNDS rounds each; storage: ${BENCH_STORAGE:-filesystem under ${BENCH_DIR:-/tmp}}"
 printf '%-34s %18s %18s %8s %14s %14s\n' case "convoy med/mean" "skopeo med/mean" ratio "convoy reqs" "skopeo reqs"
@@ -129,5 +151,16 @@ for name, us in (("minimal client, ledger and both read-backs", led),
                  ("registry's own time, ledger and both read-backs", srv),
                  ("minimal client, bare GET + tag PUT (no ledger)", bare)):
     print("  %-50s %6.1fms %6.1fx" % (name, us / 1e3, sk / (us / 1e3)))
+PY
+python3 - "${TIME[ref-convoy]}" "${TIME[refnone-convoy]}" "${TIME[ref-skopeo]}" \
+	"$(( ${REQ[ref-convoy]} / ROUNDS ))" "$(( ${REQ[refnone-convoy]} / ROUNDS ))" "$(( ${REQ[ref-skopeo]} / ROUNDS ))" <<'PY'
+import statistics, sys
+c, n, s = ([int(x) / 1e6 for x in a.split()] for a in sys.argv[1:4])
+cr, nr, sr = sys.argv[4:]
+cm, nm, sm = statistics.median(c), statistics.median(n), statistics.median(s)
+print("across registries, the digest with 3 referrers (signature, spdx, in-toto):")
+print("  %-44s %7.1f/%6.1fms %5s reqs" % ("convoy, carrying them (--referrers all)", cm, statistics.mean(c), cr))
+print("  %-44s %7.1f/%6.1fms %5s reqs  all/none %.2fx" % ("convoy --referrers none", nm, statistics.mean(n), nr, cm / nm))
+print("  %-44s %7.1f/%6.1fms %5s reqs  skopeo/all %.2fx (skopeo does not carry the referrers)" % ("skopeo copy", sm, statistics.mean(s), sr, sm / cm))
 PY
 echo "machine: $(nproc) cores; docker-registry $(docker-registry --version | awk '{print $3}'), $(skopeo --version), convoy: $CONVOY"

@@ -17,6 +17,27 @@ struct gh_deployment {
 	long long id;
 };
 
+/* The command's own error (a failed promotion reported after this) survives what is done
+ * here: saved on the way in, put back on the way out. */
+struct saved_err {
+	int code;
+	char *msg;
+};
+
+static void err_keep(struct saved_err *e)
+{
+	e->code = err_code();
+	e->msg = e->code ? strdup(err_msg()) : NULL;
+}
+
+static void err_restore(struct saved_err *e)
+{
+	err_clear();
+	if (e->code)
+		err_set(e->code, "%s", e->msg ? e->msg : "");
+	free(e->msg);
+}
+
 static void drop(struct gh_deployment *d)
 {
 	if (!d)
@@ -44,8 +65,10 @@ void gh_deployment_begin(struct rt *rt, const struct inputs *in, const char *env
 	struct gh_deployment *d = NULL;
 	struct github_deployment dep = { 0 };
 	const char *token = inputs_get(in, "github-token");
+	struct saved_err saved;
 	int on = 1, rc;
 
+	err_keep(&saved);
 	*out = NULL;
 	if (inputs_get_bool(in, "github-deployments", &on) || !on || !rt->actions) {
 		err_clear();
@@ -91,15 +114,18 @@ void gh_deployment_begin(struct rt *rt, const struct inputs *in, const char *env
 out:
 	json_decref(payload);
 	drop(d);
+	err_restore(&saved);
 }
 
 void gh_deployment_end(struct rt *rt, struct gh_deployment *d, int ok, const char *environment_url,
 		       const char *description)
 {
+	struct saved_err saved;
 	long long replaced = 0;
 
 	if (!d)
 		return;
+	err_keep(&saved);
 	if (github_deployment_status(d->c, d->ctx.repository, d->id, ok ? "success" : "failure",
 				     environment_url, d->run_url, description) ||
 	    (ok && github_deployment_replace(d->c, d->ctx.repository, d->environment, d->id,
@@ -111,4 +137,5 @@ void gh_deployment_end(struct rt *rt, struct gh_deployment *d, int ok, const cha
 	if (replaced)
 		rt_debug(rt, "GitHub deployment %lld: inactive", replaced);
 	drop(d);
+	err_restore(&saved);
 }

@@ -9,6 +9,9 @@
 #include "cmd/cmd.h"
 #include "cmd/gh_deployment.h"
 #include "cmd/promote_common.h"
+#include "actions/output.h"
+#include "actions/summary.h"
+#include "registry/carry.h"
 #include "registry/reference.h"
 #include "sign/image.h"
 #include "util/err.h"
@@ -25,6 +28,7 @@ const struct input_def cmd_promote_inputs[] = {
 	{ "override", 0, NULL, "the reason to promote inside a freeze span of the stage (recorded with the actor; allowed-actors may limit who)" },
 	{ "sign-key", 0, NULL, "private key (PEM file, env://VAR, cosign encrypted key): sign the digest in every target repository and sign the ledger record" },
 	{ "signature-storage", 0, "both", "where signatures go: tag (sha256-<hex>.sig), referrer or both" },
+	{ "referrers", 0, "all", "artifacts referring to the digest to carry into the target: all, none, or a comma list of signature, in-toto, spdx, cyclonedx, sbom, sig, att or artifact types" },
 	PROMOTE_COMMON_INPUTS,
 	GH_DEPLOYMENT_INPUTS,
 	{ NULL, 0, NULL, NULL },
@@ -84,6 +88,50 @@ static int sign_targets(struct rt *rt, struct registry_sessions *rs,
 	return rc;
 }
 
+/* The referrers carried (a dry run: to carry): a log line, the `referrers` output (a count),
+ * a job summary line. */
+static int report_referrers(struct rt *rt, const struct promote_result *res)
+{
+	struct buf line = BUF_INIT, n = BUF_INIT;
+	char *kinds = strlist_join_dup(&res->referrer_kinds, ", ");
+	int rc;
+
+	if ((rc = buf_printf(&n, "%zu", res->dry_run ? res->referrers_found
+						      : res->referrers_copied)))
+		goto out;
+	if (res->dry_run && res->referrers_carried) {
+		rc = buf_printf(&line, "would carry %zu%s%s%s", res->referrers_found,
+				kinds && *kinds ? " (" : "", kinds ? kinds : "",
+				kinds && *kinds ? ")" : "");
+		if (!rc) {
+			rt_info(rt, "referrers: %s", buf_cstr(&line));
+			rc = summary_add(rt, "Referrers: %s\n\n", buf_cstr(&line));
+		}
+	} else if (!res->dry_run && !res->unchanged) {
+		if (!res->referrers_carried)
+			rc = buf_puts(&line, res->ntargets && strcmp(res->source, res->targets[0].repository)
+						     ? "not carried (--referrers none)"
+						     : "in place (the same repository)");
+		else
+			rc = buf_printf(&line, "%zu copied%s%s%s", res->referrers_copied,
+					kinds && *kinds ? " (" : "", kinds ? kinds : "",
+					kinds && *kinds ? ")" : "");
+		if (!rc && res->referrers_present)
+			rc = buf_printf(&line, ", %zu already there", res->referrers_present);
+		if (!rc) {
+			rt_info(rt, "referrers: %s", buf_cstr(&line));
+			rc = summary_add(rt, "Referrers: %s\n\n", buf_cstr(&line));
+		}
+	}
+	if (!rc)
+		rc = out_set(rt, "referrers", buf_cstr(&n));
+out:
+	free(kinds);
+	buf_free(&line);
+	buf_free(&n);
+	return rc;
+}
+
 int cmd_promote(struct rt *rt, int argc, char **argv)
 {
 	struct gh_context gh = { 0 };
@@ -92,6 +140,7 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 	struct promote_opts o = { 0 };
 	struct promote_result res = { 0 };
 	struct sign_key *key = NULL;
+	struct registry_carry_filter carry = { 0 };
 	enum sign_storage storage = SIGN_STORAGE_BOTH;
 	struct inputs in;
 	char boolbuf[8];
@@ -150,12 +199,16 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 	if ((rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
 				     "input 'signature-storage'", &storage)))
 		goto out;
+	if ((rc = registry_carry_filter_parse(&carry, inputs_get(&in, "referrers"),
+					      "input 'referrers'")))
+		goto out;
 	if (inputs_get(&in, "sign-key") &&
 	    (rc = sign_key_load(&key, inputs_get(&in, "sign-key"), 1, "input 'sign-key'")))
 		goto out;
 	if ((rc = promote_cli_setup(rt, &in, &p, &r)))
 		goto out;
 	o.sign_key = key;
+	o.referrers = &carry;
 	run_url = gh_context_run_url_dup(&gh);
 	o.pipeline = &p;
 	o.actor = gh.actor ? gh.actor : getenv("USER");
@@ -165,6 +218,9 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 	rc = promote_run(r, &o, &res);
 	if (!rc || (res.digest && res.ntargets && rc == E_CONFLICT && res.moved.len)) {
 		int rrc = promote_cli_report(rt, &res, run_url, "Promotion");
+
+		if (!rrc)
+			rrc = report_referrers(rt, &res);
 
 		rc = rc ? rc : rrc;
 	} else if (res.unverified) {
@@ -186,6 +242,7 @@ int cmd_promote(struct rt *rt, int argc, char **argv)
 out:
 	promote_result_free(&res);
 	sign_key_free(key);
+	registry_carry_filter_free(&carry);
 	registry_sessions_free(r);
 	pipeline_free(&p);
 	gh_context_free(&gh);

@@ -191,6 +191,61 @@ int promote_job_copy(struct run *r, size_t arg)
 	return rc ? err_wrap(rc, "copying %s (no tag was changed)", r->m.digest) : 0;
 }
 
+int promote_job_carry_find(struct run *r, size_t arg)
+{
+	const char **subjects = NULL;
+	json_t *j = NULL;
+	size_t n = 1;
+	int rc;
+
+	(void)arg;
+	if (registry_media_type_is_index(r->m.media_type)) {
+		const json_t *d;
+		size_t i;
+
+		j = json_loadb(r->m.body.data, r->m.body.len, 0, NULL);
+		n += json_array_size(json_object_get(j, "manifests"));
+		if (!(subjects = calloc(n, sizeof(*subjects)))) {
+			json_decref(j);
+			return err_set(E_NOMEM, "out of memory");
+		}
+		n = 1;
+		json_array_foreach(json_object_get(j, "manifests"), i, d) {
+			const char *digest = json_string_value(json_object_get(d, "digest"));
+
+			if (digest)
+				subjects[n++] = digest;
+		}
+	} else if (!(subjects = calloc(1, sizeof(*subjects)))) {
+		return err_set(E_NOMEM, "out of memory");
+	}
+	subjects[0] = r->m.digest;
+	rc = registry_carry_find(r->src, r->src_path, subjects, n, &r->cf, PROMOTE_THREADS,
+				 &r->carry);
+	free(subjects);
+	json_decref(j);
+	return rc ? err_wrap(rc, "carrying the referrers of %s (no tag was changed)", r->m.digest)
+		  : 0;
+}
+
+int promote_job_carry_put(struct run *r, size_t i)
+{
+	struct tgt *t = &r->t[i];
+	int rc = 0;
+
+	/* The subject by digest before what refers to it (with one target its first tag PUT
+	 * would store it, after). */
+	if (r->nt == 1 && !t->has_digest)
+		rc = registry_manifest_put(t->reg, t->path, r->m.digest, r->m.media_type,
+					   r->m.body.data, r->m.body.len, NULL);
+	if (!rc)
+		rc = registry_carry_put(r->src, r->src_path, t->reg, t->path, &r->carry,
+					PROMOTE_THREADS, &t->carry);
+	return rc ? err_wrap(rc, "carrying the referrers of %s (no stage tag was changed)",
+			     r->m.digest)
+		  : 0;
+}
+
 int promote_job_tags_write(struct run *r, size_t arg)
 {
 	(void)arg;

@@ -7,10 +7,14 @@
  *      another registry: in the source repository it is there after the first record, and in
  *      another repository of the source's registry round B mounts it)
  *   B  (other repositories only) every blob of every target: mount or stream (image_copy)
+ *      | the referrers of the digest and of its platform manifests in the source (carry)
+ *   B2 (only when there are referrers) each into every other repository: the subject by
+ *      digest, the artifacts by digest with their blobs, the tag schema index, cosign's tags
  *   C  PUT every target tag (restored on failure) | stage the record | read the ledger index
  *   D  HEAD every tag back | publish the record (PUT the index, HEAD it back: a concurrent
  *      promotion of the same digest must not drop this record)
- * so a same-repository promotion costs four round trips whatever the number of tags. When the
+ * so a same-repository promotion costs four round trips whatever the number of tags. A failure
+ * up to B2 moves no stage tag. When the
  * record cannot be written (C or D), the tags go back where they were: every promotion that
  * moved a tag is in the ledger.
  */
@@ -54,6 +58,7 @@ void promote_result_free(struct promote_result *res)
 	strlist_clear(&res->gate_verdicts);
 	free(res->override);
 	free(res->revision);
+	strlist_clear(&res->referrer_kinds);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -416,6 +421,54 @@ static int collect(struct run *r, int before)
 	return rc;
 }
 
+/* Whether referrers go along (only into other repositories); a dry run only finds them. */
+static int carry_plan(struct run *r, struct round *rd)
+{
+	const struct promote_opts *o = r->o;
+
+	if (!o->referrers || o->referrers->none)
+		return 0;
+	r->cf = *o->referrers;
+	/* convoy's own records are the ledger of this repository, not evidence to carry:
+	 * the target gets its own record of this promotion. */
+	r->cf.exclude_type = LEDGER_ARTIFACT_TYPE;
+	for (size_t i = 0; i < r->nt; i++)
+		if (!r->t[i].is_source) {
+			r->carrying = r->res->referrers_carried = 1;
+			return promote_round_add(rd, promote_job_carry_find, 0);
+		}
+	return 0;
+}
+
+static int carry_kinds(struct run *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->carry.len && !rc; i++)
+		if (!strlist_contains(&r->res->referrer_kinds, r->carry.items[i].kind))
+			rc = strlist_add(&r->res->referrer_kinds, r->carry.items[i].kind);
+	return rc;
+}
+
+static int carry_run(struct run *r, struct round *rd)
+{
+	struct promote_result *res = r->res;
+	int rc = 0;
+
+	if (!r->carrying || !r->carry.len)
+		return 0;
+	for (size_t i = 0; i < r->nt && !rc; i++)
+		if (!r->t[i].is_source)
+			rc = promote_round_add(rd, promote_job_carry_put, i);
+	if (rc || (rc = promote_round_run(rd)))
+		return rc;
+	for (size_t i = 0; i < r->nt; i++) {
+		res->referrers_copied += r->t[i].carry.copied;
+		res->referrers_present += r->t[i].carry.present;
+	}
+	return carry_kinds(r);
+}
+
 int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		struct promote_result *res)
 {
@@ -498,8 +551,12 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (o->dry_run)
+	if (o->dry_run) { /* what would be carried: read-only */
+		if (!(rc = carry_plan(&r, &rd)) && !(rc = promote_round_run(&rd)))
+			rc = carry_kinds(&r);
+		res->referrers_found = r.carry.len;
 		goto out;
+	}
 	/* Every tag is at the digest already: nothing moves, and nothing is recorded (a record
 	 * whose previous digest is its own would make a rollback go nowhere). */
 	res->unchanged = 1;
@@ -517,13 +574,16 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	if ((rc = build_record(&r)))
 		goto out;
 
-	/* Round B: the image into every other repository (no tag moves yet). */
+	/* Round B: the image into every other repository (no tag moves yet); meanwhile the
+	 * referrers to carry are found in the source. */
 	for (size_t i = 0; i < r.nt; i++)
 		if (!r.t[i].is_source && !r.t[i].has_digest) {
 			if ((rc = promote_round_add(&rd, promote_job_copy, 0)))
 				goto out;
 			break;
 		}
+	if ((rc = carry_plan(&r, &rd)))
+		goto out;
 	if (rd.n && !r.rec.have_empty && !r.rec.optimistic &&
 	    (rc = promote_round_add(&rd, promote_job_empty_upload, 0)))
 		goto out;
@@ -533,6 +593,9 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 	res->blobs_copied = r.copy.copied;
 	res->blobs_present = r.copy.present;
 	res->manifests_put = r.copy.manifests_put;
+	/* Round B2: the referrers into every other repository, still before any tag moves. */
+	if ((rc = carry_run(&r, &rd)))
+		goto out;
 
 	/* Round C: the tags; meanwhile the record is staged where nobody can see it yet. */
 	if ((rc = promote_round_add(&rd, promote_job_tags_write, 0)) ||
@@ -590,6 +653,7 @@ out:
 		free(r.after[i]);
 	free(r.after);
 	promote_record_free(&r.rec);
+	registry_carry_set_free(&r.carry);
 	free(rb_digest);
 	return rc;
 }

@@ -2,9 +2,11 @@
  * promote: moves one immutable digest from a stage to the next. The source is resolved to a
  * digest once; the gate checks that digest against the previous stage (now, or per the
  * ledger); the copy mounts blobs within a registry (no bytes move) or streams the missing
- * ones across registries; the manifest is put by digest before any tag, each tag is read back
- * to catch a concurrent move, and the promotion is recorded in the target repository as an
- * artifact whose subject is the digest (see ledger.h). History and rollback walk that ledger.
+ * ones across registries, and carries what refers to the digest (signatures, SBOMs,
+ * attestations: registry/carry.h, never convoy's own records); the manifest is put by digest
+ * before any tag, each tag is read back to catch a concurrent move, and the promotion is
+ * recorded in the target repository as an artifact whose subject is the digest (see
+ * ledger.h). History and rollback walk that ledger.
  */
 #ifndef CONVOY_PROMOTE_PROMOTE_H
 #define CONVOY_PROMOTE_PROMOTE_H
@@ -14,6 +16,7 @@
 #include "pipeline/pipeline.h"
 #include "promote/gate.h"
 #include "promote/ledger.h"
+#include "registry/carry.h"
 #include "registry/sessions.h"
 #include "sign/key.h"
 #include "util/strlist.h"
@@ -37,6 +40,8 @@ struct promote_opts {
 	const struct sign_key *sign_key;
 	/* --override: the reason to promote inside a freeze span (recorded with the actor). */
 	const char *override;
+	/* The referrers to carry into the targets (registry/carry.h); NULL: none. */
+	const struct registry_carry_filter *referrers;
 };
 
 struct promote_target {
@@ -80,6 +85,11 @@ struct promote_result {
 	int gates_refused;       /* a gate refused: nothing moved */
 	char *override;          /* "alice: reason" when --override passed a freeze */
 	char *revision;          /* the image's org.opencontainers.image.revision annotation */
+	/* Referrers carried (every target summed) and their kinds, in the order found. */
+	int referrers_carried;   /* carrying ran (not none, not a dry run, another repository) */
+	size_t referrers_copied, referrers_present;
+	size_t referrers_found;  /* a dry run: how many would be carried (found in the source) */
+	struct strlist referrer_kinds;
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,

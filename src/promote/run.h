@@ -8,6 +8,7 @@
 
 #include "promote/promote.h"
 #include "promote/store.h"
+#include "registry/carry.h"
 #include "registry/image_copy.h"
 #include "registry/reference.h"
 #include "registry/tags_write.h"
@@ -21,6 +22,7 @@ struct tgt {
 	int is_source;    /* the source repository itself: no copy */
 	int has_digest;   /* the manifest is there by digest already (known digest only) */
 	size_t first_tag; /* into run.tags */
+	struct registry_carry_stats carry; /* the referrers written into it */
 };
 
 struct run {
@@ -52,6 +54,10 @@ struct run {
 	int record_published; /* round D published the record */
 	int readback_failed;  /* a tag could not be read back after its write */
 	struct registry_copy_stats copy;
+	/* The referrers carried along (o->referrers, the ledger's own excluded). */
+	struct registry_carry_filter cf;
+	int carrying;
+	struct registry_carry_set carry;
 };
 
 /* A round: a list of jobs of different kinds run together. */
@@ -93,6 +99,10 @@ int promote_job_empty_head(struct run *r, size_t arg);
 /* Round B */
 int promote_job_empty_upload(struct run *r, size_t arg);
 int promote_job_copy(struct run *r, size_t arg);
+/* Round B: the referrers of the digest (and of its platform manifests) in the source */
+int promote_job_carry_find(struct run *r, size_t arg);
+/* Round B2 (when there are any): into target i, before any tag moves */
+int promote_job_carry_put(struct run *r, size_t i);
 /* Round C */
 int promote_job_tags_write(struct run *r, size_t arg);
 int promote_job_record_stage(struct run *r, size_t arg);

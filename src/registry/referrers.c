@@ -1,7 +1,10 @@
 /* registry/referrers: the referrers API and the referrers tag schema. See referrers.h. */
 #include "registry/referrers.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "registry/internal.h"
 
 #include "util/err.h"
 #include "util/strlist.h"
@@ -20,24 +23,33 @@ int registry_referrers_tag_name(struct buf *tag, const char *digest)
 	return buf_printf(tag, "sha256-%s", digest + 7);
 }
 
-int registry_referrers_api(struct registry *r, const char *repo, const char *digest,
-			   json_t **index)
+#define REFERRERS_MAX_PAGES 100
+
+/*
+ * One page of the listing: 0 with *page (caller's), E_NOTFOUND when the registry has no API,
+ * and *next the URL of the next page (Link rel="next", resolved; NULL on the last page).
+ */
+static int api_page(struct registry *r, const char *repo, const char *url, json_t **page,
+		    char **next)
 {
 	struct strlist h = STRLIST_INIT;
 	struct http_request req = { 0 };
 	struct http_response resp = { 0 };
-	struct buf path = BUF_INIT;
+	struct buf scope = BUF_INIT;
+	char *rel;
 	json_t *j;
 	int rc;
 
-	*index = NULL;
+	*page = NULL;
+	*next = NULL;
 	if ((rc = strlist_add(&h, "Accept: " REGISTRY_MT_OCI_INDEX)) ||
-	    (rc = buf_printf(&path, "/v2/%s/referrers/%s", repo, digest)))
+	    (rc = registry_scope(&scope, repo, "pull", NULL)))
 		goto out;
 	req.method = "GET";
+	req.url = url;
 	req.headers = &h;
 	req.max_body = REGISTRY_MAX_MANIFEST;
-	if ((rc = registry_request(r, repo, "pull", &req, buf_cstr(&path), &resp)))
+	if ((rc = registry_do_scoped(r, buf_cstr(&scope), &req, &resp)))
 		goto out;
 	if (resp.status == 404 || resp.status == 400 || resp.status == 405) {
 		rc = E_NOTFOUND; /* no referrers API (an unknown route), quietly */
@@ -54,11 +66,86 @@ int registry_referrers_api(struct registry *r, const char *repo, const char *dig
 		rc = E_NOTFOUND;
 		goto out;
 	}
-	*index = j;
+	*page = j;
+	if ((rel = http_link_find_dup(http_header(&resp, "link"), "next"))) {
+		*next = http_resolve_url_dup(url, rel);
+		free(rel);
+		if (!*next)
+			rc = err_set(E_NOMEM, "out of memory");
+	}
 out:
 	http_response_free(&resp);
 	strlist_clear(&h);
-	buf_free(&path);
+	buf_free(&scope);
+	return rc;
+}
+
+/*
+ * The listing may come in pages (spec: "Listing Referrers", Link rel="next"): the pages are
+ * followed on the registry's own origin only, each once, and their descriptors joined into
+ * the first page's index.
+ */
+int registry_referrers_api(struct registry *r, const char *repo, const char *digest,
+			   json_t **index)
+{
+	struct strlist seen = STRLIST_INIT;
+	struct buf url = BUF_INIT;
+	char *next = NULL;
+	json_t *all = NULL, *page = NULL;
+	int rc, foreign;
+
+	*index = NULL;
+	if ((rc = registry_url(r, &url, "/v2/%s/referrers/%s", repo, digest)) ||
+	    (rc = api_page(r, repo, buf_cstr(&url), &all, &next)) ||
+	    (rc = strlist_add(&seen, buf_cstr(&url))))
+		goto out;
+	while (next) {
+		char *cur = next;
+
+		next = NULL;
+		if (!(rc = registry_url_is_foreign(r, cur, &foreign))) {
+			if (foreign)
+				rc = err_set(E_HTTP, "GET referrers of %s: the next page is on "
+						     "another host (only pages on %s are followed)",
+					     digest, registry_host(r));
+			else if (strlist_contains(&seen, cur))
+				rc = err_set(E_HTTP, "GET referrers of %s: the next page was read "
+						     "already (a loop of Link: rel=\"next\"); the "
+						     "listing is not complete", digest);
+			else if (seen.len >= REFERRERS_MAX_PAGES)
+				rc = err_set(E_LIMIT, "GET referrers of %s: more than %d pages",
+					     digest, REFERRERS_MAX_PAGES);
+		}
+		if (rc) {
+			free(cur);
+			goto out;
+		}
+		if ((rc = strlist_take(&seen, cur)))
+			goto out;
+		if ((rc = api_page(r, repo, seen.items[seen.len - 1], &page, &next))) {
+			if (rc == E_NOTFOUND)
+				rc = err_set(E_HTTP, "GET referrers of %s: a next page is missing",
+					     digest);
+			goto out;
+		}
+		if (json_array_extend(json_object_get(all, "manifests"),
+				      json_object_get(page, "manifests"))) {
+			rc = err_set(E_NOMEM, "out of memory");
+			goto out;
+		}
+		json_decref(page);
+		page = NULL;
+	}
+	*index = all;
+	all = NULL;
+out:
+	if (rc && rc != E_NOTFOUND)
+		err_wrap(rc, "%s/%s", registry_host(r), repo);
+	json_decref(all);
+	json_decref(page);
+	free(next);
+	strlist_clear(&seen);
+	buf_free(&url);
 	return rc;
 }
 

@@ -8,7 +8,7 @@
  * (artifactType application/vnd.dev.cosign.artifact.sig.v1+json, subject = the digest; on a
  * registry without the referrers API it is listed in the "sha256-<hex>" tag schema index).
  * Finding reads both. This lookup is deliberately small: the carrying of referrers along
- * promotions (registry/referrers) owns discovery in general.
+ * promotions (registry/carry) owns discovery in general.
  */
 #ifndef CONVOY_SIGN_STORE_H
 #define CONVOY_SIGN_STORE_H

@@ -3,7 +3,7 @@
 distribution spec 1.1 referrers API, which Debian's docker-registry 2.8 lacks, so that a test
 can drive a client's referrers API path against real storage.
 
-usage: referrers_proxy.py LISTEN_PORT UPSTREAM_URL LOG_FILE
+usage: referrers_proxy.py LISTEN_PORT UPSTREAM_URL LOG_FILE [PAGE_SIZE]
 
 Everything is forwarded to UPSTREAM_URL unchanged (status, headers, body; HEAD answers without
 a body; Location headers that name the upstream are rewritten to the proxy), except:
@@ -20,6 +20,9 @@ a body; Location headers that name the upstream are rewritten to the proxy), exc
         application/vnd.oci.image.index.v1+json; an empty list (never 404) for a digest without
         referrers; with artifactType only the descriptors of that type, and the header
         `OCI-Filters-Applied: artifactType`; 400 for a digest or name of invalid syntax. The
+        With PAGE_SIZE, a listing longer than that comes in pages of PAGE_SIZE descriptors,
+        each but the last with `Link: </v2/<name>/referrers/<digest>?page=N...>; rel="next"`
+        (spec: "the registry MAY paginate"; the other query parameters are kept). The
         client's credentials are checked first with a pull of <name>'s tag list upstream: a 401
         or 403 there is passed back as it is (the referrers are readable by who can pull).
 The referrers lists live in memory: the proxy lives for one test, in front of a registry that
@@ -29,6 +32,7 @@ answered: a request the client sent after hearing an answer is logged after it.
 import hashlib, http.client, http.server, json, re, sys, threading, urllib.parse
 
 PORT, UPSTREAM, LOG = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
+PAGE = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 up = urllib.parse.urlparse(UPSTREAM)
 if up.scheme != "http" or not up.hostname:
     sys.exit("referrers_proxy: UPSTREAM_URL must be http://host:port")
@@ -188,6 +192,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if types:
             manifests = [d for d in manifests if d.get("artifactType") in types]
             headers.append(("OCI-Filters-Applied", "artifactType"))
+        if PAGE:
+            page = int((query.get("page") or ["0"])[0])
+            if page * PAGE + PAGE < len(manifests):
+                q = [(k, v) for k, vs in query.items() if k != "page" for v in vs] + [("page", str(page + 1))]
+                headers.append(("Link", '<%s?%s>; rel="next"' % (
+                    urllib.parse.urlsplit(self.path).path, urllib.parse.urlencode(q))))
+            manifests = manifests[page * PAGE:page * PAGE + PAGE]
         index = {"schemaVersion": 2, "mediaType": INDEX, "manifests": manifests}
         self.answer(200, headers, json.dumps(index).encode())
 
