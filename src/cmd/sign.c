@@ -18,7 +18,7 @@
 const char cmd_sign_summary[] = "Sign an image digest, cosign-compatible (ECDSA P-256, no Rekor)";
 const struct input_def cmd_sign_inputs[] = {
 	{ "key", 0, NULL, "private key: PEM file, env://VAR, or a cosign encrypted key (password in COSIGN_PASSWORD) (required)" },
-	{ "image", 0, NULL, "image to sign, host/repo@sha256:... (required)" },
+	{ "image", IN_OPERAND, NULL, "image to sign, host/repo@sha256:... (required; also as the one bare argument)" },
 	{ "signature-storage", 0, "both", "where the signature goes: tag (sha256-<hex>.sig), referrer (OCI 1.1) or both" },
 	PROMOTE_REGISTRY_INPUTS,
 	{ NULL, 0, NULL, NULL },

@@ -18,7 +18,7 @@
 const char cmd_verify_summary[] = "Verify an image digest's cosign signatures with public keys (offline)";
 const struct input_def cmd_verify_inputs[] = {
 	{ "key", IN_MULTI, NULL, "public key (PEM file or env://VAR); repeat for several (required)" },
-	{ "image", 0, NULL, "image to verify, host/repo@sha256:... (required)" },
+	{ "image", IN_OPERAND, NULL, "image to verify, host/repo@sha256:... (required; also as the one bare argument)" },
 	{ "identity", 0, NULL, "docker-reference the payload must name (default: the image's repository)" },
 	PROMOTE_REGISTRY_INPUTS,
 	{ NULL, 0, NULL, NULL },

@@ -209,12 +209,12 @@ static int parse_deploy(const struct ctx *c, const yaml_node_t *n, struct pipeli
 
 static int parse_verify(const struct ctx *c, const yaml_node_t *n, struct pipeline_verify *v)
 {
-	static const char *const keys[] = { "keys", "mode", "record", NULL };
-	yaml_node_t *k, *m, *r;
+	static const char *const keys[] = { "keys", "mode", "record", "attestations", NULL };
+	yaml_node_t *k, *m, *r, *a;
 	int rc;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return bad(c, n, "'verify' must be a mapping (keys, mode, record)");
+		return bad(c, n, "'verify' must be a mapping (keys, mode, record, attestations)");
 	if ((rc = check_keys(c, n, "verify", keys)))
 		return rc;
 	v->set = 1;
@@ -255,8 +255,31 @@ static int parse_verify(const struct ctx *c, const yaml_node_t *n, struct pipeli
 	} else if (k) {
 		return bad(c, k, "verify 'keys' must be a key file (or env://VAR) or a list of them");
 	}
-	if (!v->keys.len && v->mode != PIPELINE_VERIFY_OFF)
-		return bad(c, n, "'verify' needs 'keys': the public keys signatures must be by");
+	if ((a = map_get(c, n, "attestations"))) {
+		if (a->type != YAML_SEQUENCE_NODE)
+			return bad(c, a, "verify 'attestations' must be a list (slsa-provenance, spdx, "
+					 "cyclonedx, sbom, or predicate type URIs)");
+		for (yaml_node_item_t *i = a->data.sequence.items.start;
+		     i < a->data.sequence.items.top; i++) {
+			yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+			const char *w;
+
+			if ((rc = want_scalar(c, e, "attestations")))
+				return rc;
+			w = scalar(e);
+			if (strcmp(w, "slsa-provenance") && strcmp(w, "spdx") && strcmp(w, "cyclonedx") &&
+			    strcmp(w, "sbom") && !strstr(w, "://"))
+				return bad(c, e, "verify attestation '%s' (expected slsa-provenance, spdx, "
+						 "cyclonedx, sbom, or a predicate type URI)", w);
+			if ((rc = strlist_add(&v->attestations, w)))
+				return rc;
+		}
+	}
+	if (!v->keys.len && !v->attestations.len && v->mode != PIPELINE_VERIFY_OFF)
+		return bad(c, n, "'verify' needs 'keys' (the public keys signatures must be by) or "
+				 "'attestations'");
+	if (!v->keys.len && v->record)
+		return bad(c, n, "verify 'record: true' needs 'keys': the keys the record is signed by");
 	return 0;
 }
 
@@ -669,6 +692,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->deploy.container);
 		free(s->deploy.health_url);
 		strlist_clear(&s->verify.keys);
+		strlist_clear(&s->verify.attestations);
 		pipeline_gates_free(&s->gates);
 	}
 	free(p->stages);

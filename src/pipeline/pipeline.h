@@ -53,7 +53,8 @@ struct pipeline_deploy {
 
 /*
  * verify: what the gate checks before a digest may enter the stage (see promote/gate_verify):
- *   verify: {keys: [cosign.pub, env://KEY], mode: require|warn|off, record: true}
+ *   verify: {keys: [cosign.pub, env://KEY], mode: require|warn|off, record: true,
+ *            attestations: [slsa-provenance, spdx, cyclonedx, sbom, https://predicate/type]}
  * keys are public keys (PEM files, relative to the working directory, or env://VAR); the
  * digest must carry a cosign signature by one of them; with record, the promotion record of
  * the digest into the previous stage must be a DSSE statement signed by one of them. mode
@@ -69,6 +70,7 @@ struct pipeline_verify {
 	int set;
 	enum pipeline_verify_mode mode;
 	struct strlist keys;
+	struct strlist attestations; /* slsa-provenance, spdx, cyclonedx, sbom, predicate URIs */
 	int record;
 	unsigned line;
 };

@@ -81,6 +81,10 @@ int promote_round_run(struct round *rd);
 /* The target stage's verify gate: signatures by its keys, and the previous stage's signed
  * record (gate_verify.c). E_CONFLICT when a required check fails (res->verify_*). */
 int promote_gate_verify(struct run *r);
+/* The attestations the verify gate requires (gate_attest.c): what was found into ok ("; spdx
+ * attestation signed by key K"), what is missing or tampered into problem. */
+int promote_gate_attestations(struct run *r, struct sign_key **keys, size_t nkeys,
+			      struct buf *ok, struct buf *problem);
 
 /* The target stage's time and health gates: freeze spans (unless --override passes them),
  * soak and require-healthy from the previous stage's ledger (gate_ledger.c). E_CONFLICT when
