@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what convoy needs to build and test on Debian bookworm: C libraries (-dev packages),
-# the real CNCF registry and skopeo for the registry tests, python3-botocore for the AWS stand-in
+# the real CNCF registry and skopeo for the registry tests, qemu-user-static to run the arm64
+# dist/ binary (tests/e2e/test_dist_aarch64.sh), python3-botocore for the AWS stand-in
 # (tests/e2e/tools/aws_standin.py: SigV4 checked by botocore), and the npm test tools.
 set -eu
 cd "$(dirname "$0")/.."
@@ -31,6 +32,7 @@ pkgs="
 	clang
 	libclang-rt-14-dev
 	valgrind
+	qemu-user-static
 	time
 "
 # shellcheck disable=SC2086

@@ -138,7 +138,7 @@ static long long floor_div(long long a, long long b)
 int gates_freeze_active(const struct pipeline_freeze *f, long long now_ms, int *active,
 			long long *end_local)
 {
-	long long local;
+	long long local = 0; /* gcc 12 for aarch64 at -O2 sees a maybe-uninitialized use */
 	int rc = to_local(f->tz, now_ms, &local);
 
 	*active = 0;

@@ -127,4 +127,19 @@ s = open("action.yml").read()
 print(s[s.index("      run: |") + len("      run: |") + 1:].replace("\n        ", "\n").strip())')
 out=$(RUNNER_OS=macOS RUNNER_ARCH=ARM64 GITHUB_ACTION_PATH="$CONVOY_SRC" INPUT_COMMAND=tags bash -c "$run" 2>&1) && fail "ran on macOS/ARM64"
 assert_contains "$out" "::error title=convoy::convoy has no binary for macOS/ARM64" "unsupported platform message"
+assert_contains "$out" "(runners with a binary in dist/: Linux/ARM64, Linux/X64)" "unsupported platform message lists dist/"
 pass "action__unsupported_platform_fails_clearly"
+# Which binary each runner gets, and the list comes from what dist/ holds: an action directory
+# whose dist/ has stand-ins that name themselves (the step's selection, not convoy, is tested).
+mkdir -p "$T/act/dist"
+printf '#!/bin/sh\necho "x86_64 $*"\n' >"$T/act/dist/convoy-linux-x86_64"
+printf '#!/bin/sh\necho "aarch64 $*"\n' >"$T/act/dist/convoy-linux-aarch64"
+chmod +x "$T/act/dist/"convoy-*
+out=$(RUNNER_OS=Linux RUNNER_ARCH=ARM64 GITHUB_ACTION_PATH="$T/act" INPUT_COMMAND=push bash -c "$run" 2>&1) || fail "Linux/ARM64: $out"
+assert_eq "$out" "aarch64 push" "Linux/ARM64 runs dist/convoy-linux-aarch64"
+out=$(RUNNER_OS=Linux RUNNER_ARCH=X64 GITHUB_ACTION_PATH="$T/act" INPUT_COMMAND=tags bash -c "$run" 2>&1) || fail "Linux/X64: $out"
+assert_eq "$out" "x86_64 tags" "Linux/X64 runs dist/convoy-linux-x86_64"
+rm "$T/act/dist/convoy-linux-aarch64"
+out=$(RUNNER_OS=Linux RUNNER_ARCH=ARM64 GITHUB_ACTION_PATH="$T/act" INPUT_COMMAND=tags bash -c "$run" 2>&1) && fail "ran on Linux/ARM64 without its binary"
+assert_contains "$out" "::error title=convoy::convoy has no binary for Linux/ARM64 (runners with a binary in dist/: Linux/X64)" "missing arm64 binary message"
+pass "action__runner_picks_its_binary_from_dist"
