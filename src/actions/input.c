@@ -182,8 +182,15 @@ int inputs_parse(struct rt *rt, const struct input_def *defs, int argc, char **a
 		len = eq ? (size_t)(eq - name) : strlen(name);
 		if (len == 6 && !strncmp(name, "format", 6)) {
 			val = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+			int listing = rt->command && !strcmp(rt->command, "history");
+
+			if (val && listing && (!strcmp(val, "markdown") || !strcmp(val, "jsonl"))) {
+				rt->format = strcmp(val, "jsonl") ? RT_MARKDOWN : RT_JSONL;
+				continue;
+			}
 			if (!val || (strcmp(val, "json") && strcmp(val, "text"))) {
-				rc = err_set(E_USAGE, "--format: expected 'text' or 'json', got '%s'",
+				rc = err_set(E_USAGE, "--format: expected 'text' or 'json'%s, got '%s'",
+					     listing ? " (or, for history, 'markdown' or 'jsonl')" : "",
 					     val ? val : "");
 				goto out;
 			}

@@ -129,6 +129,8 @@ void rt_debug(struct rt *rt, const char *fmt, ...)
 
 static int print_outputs(struct rt *rt, const struct strlist *names, const struct strlist *values)
 {
+	if (rt->format == RT_MARKDOWN || rt->format == RT_JSONL)
+		return 0; /* the listing itself was the output (history) */
 	if (rt->format == RT_JSON) {
 		json_t *o = json_object();
 		char *s;

@@ -13,7 +13,7 @@
 #include "util/buf.h"
 #include "util/strlist.h"
 
-enum rt_format { RT_TEXT, RT_JSON };
+enum rt_format { RT_TEXT, RT_JSON, RT_MARKDOWN, RT_JSONL }; /* the last two: history only */
 
 struct rt {
 	int actions;             /* GITHUB_ACTIONS=true */

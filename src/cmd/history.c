@@ -80,6 +80,7 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	char *current = NULL, *js = NULL;
 	json_t *arr = NULL;
 	const char *stage;
+	size_t mark = 0;
 	int untracked = 0;
 	int rc = inputs_parse(rt, cmd_history_inputs, argc, argv, &in);
 
@@ -115,6 +116,7 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 		wf_warning(rt, NULL, "%s's tag points at %s, which no convoy promotion recorded "
 				     "(moved outside convoy?); the records below are the ledger's",
 			   stage, current);
+	mark = rt->summary.len; /* --format markdown prints the table the summary gets */
 	rc = summary_add(rt, "### History of %s\n\nNow: `%s`\n\n", stage,
 			 current ? current : "(no image)");
 	if (!rc && untracked)
@@ -147,6 +149,13 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 		     json_object_set_new(o, "signature-detail", json_string(buf_cstr(&detail))))) {
 			json_decref(o);
 			o = NULL;
+		}
+		if (o && rt->format == RT_JSONL) {
+			char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+			if (line)
+				fprintf(rt->out, "%s\n", line);
+			free(line);
 		}
 		if (!o || json_array_append_new(arr, o)) {
 			rc = err_set(E_NOMEM, "out of memory");
@@ -181,6 +190,8 @@ int cmd_history(struct rt *rt, int argc, char **argv)
 	}
 	if (rc)
 		goto out;
+	if (rt->format == RT_MARKDOWN && rt->summary.len >= mark)
+		fwrite(rt->summary.data + mark, 1, rt->summary.len - mark, rt->out);
 	if (!(js = json_dumps(arr, JSON_COMPACT))) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;

@@ -156,3 +156,17 @@ actions_env; rc=0; C soak promote --to qa --override "why" >"$T/out" 2>&1 || rc=
 assert_eq "$rc" 2 "override without a freeze: exit code"
 assert_contains "$(cat "$T/out")" "input 'override': stage 'qa' has no freeze to override" "override without a freeze"
 pass "gates__bad_settings_are_usage_errors"
+
+# history prints the same records as a Markdown table (the job summary's) and as JSON lines.
+unset GITHUB_ACTIONS
+"$CONVOY" history --pipeline-file "$T/soak.yml" --stage qa --format markdown >"$T/md" 2>"$T/md.err" || { cat "$T/md.err"; fail "history --format markdown"; }
+assert_contains "$(cat "$T/md")" "### History of qa" "markdown: the heading"
+assert_contains "$(cat "$T/md")" "| Time | Kind |" "markdown: the table"
+assert_eq "$(grep -c '^| 2030-' "$T/md")" 3 "markdown: a row per record (a promotion, two deploys)"
+"$CONVOY" history --pipeline-file "$T/soak.yml" --stage qa --format jsonl >"$T/jl" 2>"$T/jl.err" || { cat "$T/jl.err"; fail "history --format jsonl"; }
+assert_eq "$(wc -l <"$T/jl")" 3 "jsonl: a line per record"
+assert_eq "$(jq -r 'select(.kind == "promote") | .digest' "$T/jl")" "$D1" "jsonl: each line a record"
+rc=0; "$CONVOY" tags --images app --format jsonl >"$T/out" 2>&1 || rc=$?
+assert_eq "$rc" 2 "--format jsonl outside history: exit code"
+assert_contains "$(cat "$T/out")" "--format: expected 'text' or 'json', got 'jsonl'" "--format jsonl outside history"
+pass "history__markdown_and_json_lines"
