@@ -31,6 +31,11 @@ struct rt {
 	struct buf summary;
 	int summary_truncated;
 	char stop_token[33];     /* for ::stop-commands:: around untrusted text */
+	/* inputs role-to-assume, role-session-name, role-duration-seconds (cmd/aws_inputs.h),
+	 * set by the commands that reach AWS: the credential chain (aws/provider.h) reads them */
+	char *aws_role_arn;
+	char *aws_role_session_name;
+	unsigned long aws_role_duration_s;
 	FILE *out;               /* stdout; tests may redirect */
 	FILE *log;               /* stderr */
 };

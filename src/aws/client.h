@@ -13,15 +13,9 @@
 
 #include "actions/runtime.h"
 #include "aws/creds.h"
+#include "aws/endpoint.h"
+#include "aws/error.h"
 #include "util/buf.h"
-
-struct aws_service {
-	const char *name;          /* "ECS", for messages */
-	const char *signing_name;  /* "ecs" */
-	const char *host_prefix;   /* "ecs", "api.ecr" */
-	const char *target_prefix; /* "AmazonEC2ContainerServiceV20141113" */
-	const char *endpoint_env;  /* "AWS_ENDPOINT_URL_ECS" */
-};
 
 extern const struct aws_service aws_service_ecs;
 extern const struct aws_service aws_service_ecr;
@@ -38,20 +32,5 @@ struct rt *aws_client_rt(const struct aws_client *c);
  * On failure the message names the service and action. */
 int aws_call(struct aws_client *c, const struct aws_service *svc, const char *action,
 	     json_t *req, json_t **resp);
-
-/* The endpoint URL for svc in region (environment overrides); pure apart from getenv. */
-int aws_endpoint_url(struct buf *out, const struct aws_service *svc, const char *region);
-
-/* An AWS error reply, parsed (pure). code without the "prefix#" namespace. */
-struct aws_error {
-	char *code;
-	char *message;
-};
-int aws_error_parse(struct aws_error *out, const char *body, size_t len, const char *type_header);
-void aws_error_free(struct aws_error *e);
-int aws_error_is_throttling(const char *code);
-/* Sets err to the sentence for a failed call and returns the matching E_* code. */
-int aws_error_report(const struct aws_service *svc, const char *action, long status,
-		     const struct aws_error *e, const struct aws_creds *creds);
 
 #endif
