@@ -11,7 +11,7 @@
 #include "util/strlist.h"
 
 #define CONTAINER_MAX_REPLY (64 * 1024)
-#define CONTAINER_MAX_TOKEN (16 * 1024)
+#define CONTAINER_MAX_TOKEN (64 * 1024) /* buf_read_file reads in 64 KiB steps */
 
 static const char *env_nonempty(const char *name)
 {
