@@ -145,51 +145,51 @@ static int sts_report(const char *action, const struct aws_sts_role *role, long 
 	}
 }
 
-static int sts_call(struct rt *rt, struct http_client *http, const char *region,
-		    const char *action, const struct aws_creds *with,
-		    const struct aws_sts_role *role, const char *web_token, struct aws_creds *out)
+static int sts_form(struct buf *body, const char *action, const struct aws_sts_role *role,
+		    const char *web_token)
 {
-	struct buf url = BUF_INIT, body = BUF_INIT, line = BUF_INIT;
-	struct strlist headers = STRLIST_INIT, all = STRLIST_INIT;
-	struct sigv4_result res;
-	struct http_response r;
-	struct http_request hr;
-	char *host = NULL, *path = NULL, dur[24];
-	const char *auth = NULL;
-	int rc, signed_ = 0;
+	char dur[24];
+	int rc;
 
-	memset(&r, 0, sizeof(r));
-	memset(&res, 0, sizeof(res));
 	snprintf(dur, sizeof(dur), "%lu", role->duration_s ? role->duration_s : 3600);
-	rc = aws_endpoint_url(&url, &aws_service_sts, region);
+	rc = form_add(body, "Action", action);
 	if (!rc)
-		rc = aws_endpoint_split(buf_cstr(&url), &host, &path);
+		rc = form_add(body, "Version", "2011-06-15");
 	if (!rc)
-		rc = form_add(&body, "Action", action);
+		rc = form_add(body, "RoleArn", role->role_arn);
 	if (!rc)
-		rc = form_add(&body, "Version", "2011-06-15");
-	if (!rc)
-		rc = form_add(&body, "RoleArn", role->role_arn);
-	if (!rc)
-		rc = form_add(&body, "RoleSessionName",
+		rc = form_add(body, "RoleSessionName",
 			      role->session_name && *role->session_name ? role->session_name
 									: "convoy");
 	if (!rc)
-		rc = form_add(&body, "DurationSeconds", dur);
+		rc = form_add(body, "DurationSeconds", dur);
 	if (!rc && role->external_id)
-		rc = form_add(&body, "ExternalId", role->external_id);
+		rc = form_add(body, "ExternalId", role->external_id);
 	if (!rc && web_token)
-		rc = form_add(&body, "WebIdentityToken", web_token);
-	if (!rc)
-		rc = buf_printf(&line, "Host:%s", host);
+		rc = form_add(body, "WebIdentityToken", web_token);
+	return rc;
+}
+
+/*
+ * The request's headers into all ("Name:value"), signed with `with` unless it is NULL; *auth
+ * points into res at the Authorization value (http/ keeps it out of traces).
+ */
+static int sts_headers(struct strlist *all, const char **auth, struct sigv4_result *res,
+		       const char *host, const char *path, const struct buf *body,
+		       const char *region, const struct aws_creds *with)
+{
+	struct strlist headers = STRLIST_INIT;
+	struct buf line = BUF_INIT;
+	int rc;
+
+	*auth = NULL;
+	rc = buf_printf(&line, "Host:%s", host);
 	if (!rc)
 		rc = strlist_add(&headers, buf_cstr(&line));
 	if (!rc)
 		rc = strlist_add(&headers,
 				 "Content-Type:application/x-www-form-urlencoded; charset=utf-8");
-	if (rc)
-		goto out;
-	if (with) {
+	if (!rc && with) {
 		struct sigv4_request sr;
 		char date[17];
 
@@ -198,8 +198,8 @@ static int sts_call(struct rt *rt, struct http_client *http, const char *region,
 		sr.method = "POST";
 		sr.path = path;
 		sr.headers = &headers;
-		sr.body = body.data;
-		sr.body_len = body.len;
+		sr.body = body->data;
+		sr.body_len = body->len;
 		sr.access_key_id = with->access_key_id;
 		sr.secret_access_key = with->secret_access_key;
 		sr.session_token = with->session_token;
@@ -207,21 +207,45 @@ static int sts_call(struct rt *rt, struct http_client *http, const char *region,
 		sr.service = aws_service_sts.signing_name;
 		sr.amz_date = date;
 		sr.sign_token = 1;
-		rc = sigv4_sign(&sr, &res);
-		if (rc)
-			goto out;
-		signed_ = 1;
+		rc = sigv4_sign(&sr, res);
 	}
 	for (size_t i = 0; i < headers.len && !rc; i++)
-		rc = strlist_add(&all, headers.items[i]);
-	for (size_t i = 0; signed_ && i < res.add_headers.len && !rc; i++) {
-		const char *h = res.add_headers.items[i];
+		rc = strlist_add(all, headers.items[i]);
+	for (size_t i = 0; with && i < res->add_headers.len && !rc; i++) {
+		const char *h = res->add_headers.items[i];
 
 		if (!strncmp(h, "Authorization:", 14))
-			auth = h + 14;
+			*auth = h + 14;
 		else
-			rc = strlist_add(&all, h);
+			rc = strlist_add(all, h);
 	}
+	strlist_clear(&headers);
+	buf_free(&line);
+	return rc;
+}
+
+static int sts_call(struct rt *rt, struct http_client *http, const char *region,
+		    const char *action, const struct aws_creds *with,
+		    const struct aws_sts_role *role, const char *web_token, struct aws_creds *out)
+{
+	struct buf url = BUF_INIT, body = BUF_INIT;
+	struct strlist all = STRLIST_INIT;
+	struct sigv4_result res;
+	struct http_response r;
+	struct http_request hr;
+	char *host = NULL, *path = NULL;
+	const char *auth = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&res, 0, sizeof(res));
+	rc = aws_endpoint_url(&url, &aws_service_sts, region);
+	if (!rc)
+		rc = aws_endpoint_split(buf_cstr(&url), &host, &path);
+	if (!rc)
+		rc = sts_form(&body, action, role, web_token);
+	if (!rc)
+		rc = sts_headers(&all, &auth, &res, host, path, &body, region, with);
 	if (rc)
 		goto out;
 	memset(&hr, 0, sizeof(hr));
@@ -262,11 +286,9 @@ out:
 	if (body.data)
 		memset(body.data, 0, body.len);
 	sigv4_result_free(&res);
-	strlist_clear(&headers);
 	strlist_clear(&all);
 	buf_free(&url);
 	buf_free(&body);
-	buf_free(&line);
 	free(host);
 	free(path);
 	return rc;

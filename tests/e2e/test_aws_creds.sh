@@ -103,7 +103,7 @@ get() { # URL [HEADER: VALUE]: prints the status, then the body
 	    print(e.code)
 	PY
 }
-jwt_for() { get "$AWS_URL/_runner/idtoken?api-version=2.0&audience=$1" "Authorization: Bearer $RUNNER_TOKEN" | sed -n 2p |
+jwt_for() { get "$AWS_URL/_runner/idtoken?api-version=2.0&audience=$1${2:+&ttl=$2}" "Authorization: Bearer $RUNNER_TOKEN" | sed -n 2p |
 	"$AWS_PY" -c 'import json, sys; print(json.load(sys.stdin)["value"])'; }
 assert_eq "$(get "$AWS_URL/_runner/idtoken?audience=sts.amazonaws.com" "Authorization: Bearer wrong")" 401 "runner: a wrong request token"
 GOOD=$(jwt_for sts.amazonaws.com)
@@ -121,6 +121,7 @@ forged=$("$AWS_PY" - "$GOOD" <<-'PY'
 )
 assert_eq "$(post_sts "$(form "$forged")")" "400 InvalidIdentityToken" "a changed claim (signature no longer matches)"
 assert_eq "$(post_sts "$(form "x.y.z")")" "400 InvalidIdentityToken" "not a JWT"
+assert_eq "$(post_sts "$(form "$(jwt_for sts.amazonaws.com -10)")")" "400 ExpiredTokenException" "an expired token"
 assert_eq "$(get "$AWS_URL/latest/meta-data/iam/security-credentials/")" 401 "IMDS: a GET without a token"
 assert_eq "$(get "$AWS_URL/latest/meta-data/iam/security-credentials/" "X-aws-ec2-metadata-token: made-up")" 401 "IMDS: a token it never issued"
 assert_eq "$(get "$AWS_URL/_container/creds" "Authorization: wrong")" 401 "container: a wrong token"
@@ -160,6 +161,12 @@ deployed webid
 r=$(EXTRA_SECRETS=$(cat "$T/webid.jwt") check sts AssumeRoleWithWebIdentity 1) || fail "webid: $r"
 assert_contains "$(cat "$T/out")" "AWS credentials: web identity (role $ROLE)" "webid: the source"
 assert_contains "$(tail -n +"$FROM" "$LOG" | grep AssumeRoleWithWebIdentity)" '"RoleSessionName": "irsa"' "AWS_ROLE_SESSION_NAME sent"
+jwt_for sts.amazonaws.com -10 >"$T/webid.jwt"
+if EXTRA_SECRETS=$(cat "$T/webid.jwt") only AWS_ROLE_ARN="$ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$T/webid.jwt" AWS_REGION=eu-west-1; then
+	fail "an expired web identity token was accepted"
+fi
+assert_contains "$(cat "$T/out")" "STS AssumeRoleWithWebIdentity: the token presented for role $ROLE has expired (ExpiredTokenException" "expired token: the sentence"
+assert_eq "$(grep -v '^::add-mask::' "$T/out" | grep -c "$(cut -c1-40 "$T/webid.jwt")" || true)" 0 "expired token: not printed"
 pass "aws_creds__web_identity_token_file"
 
 # ---- 2. ~/.aws/config: a chain of roles, with an external ID, region from the profile.

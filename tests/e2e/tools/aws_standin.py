@@ -34,11 +34,12 @@ logged with "issued": the key ID):
   the GitHub runner's ID token endpoint: GET /_runner/idtoken?...&audience=A with
       "Authorization: Bearer <--runner-token>" (else 401, as the runner) answers {"value": JWT},
       a JWT (HS256, signed with a secret only this process knows) with iss
-      http://127.0.0.1:PORT/_runner, aud A, sub repo:octo/app:ref:refs/heads/main, exp 5 min;
+      http://127.0.0.1:PORT/_runner, aud A, sub repo:octo/app:ref:refs/heads/main, exp 5 min
+      (the test knob &ttl=S sets another lifetime; a negative one issues it already expired);
   STS AssumeRoleWithWebIdentity, unsigned as AWS takes it (no signature is checked; botocore's
-      model checks the input): the token must verify with that secret, come from that issuer,
-      have audience sts.amazonaws.com and not be expired, else InvalidIdentityToken (400); the
-      role as for AssumeRole;
+      model checks the input): the token must verify with that secret, come from that issuer
+      and have audience sts.amazonaws.com, else InvalidIdentityToken (400), and not be expired,
+      else ExpiredTokenException (400); the role as for AssumeRole;
   the container credentials endpoint GET /_container/<anything> ("Authorization" must be
       --container-token, else 401) answers {"AccessKeyId", "SecretAccessKey", "Token",
       "Expiration", "RoleArn"};
@@ -127,9 +128,10 @@ ST = {"tds": {TD1["taskDefinitionArn"]: TD1}, "rev": 1, "td": ARN % 1, "deps": [
 
 class Refused(Exception):
     """An AWS error: code, message, HTTP status."""
-    def __init__(self, code, message, status=400):
+    def __init__(self, code, message, status=400, exact=False):
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+        self.exact = exact  # STS's own code: not translated by STS_CODES
 
 
 # STS spells some errors differently from the JSON services.
@@ -439,11 +441,11 @@ def unb64url(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-def jwt_issue(audience):
+def jwt_issue(audience, ttl=300):
     now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
     head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     body = b64url(json.dumps({"iss": ISSUER, "aud": audience, "iat": now, "nbf": now,
-                              "exp": now + 300,
+                              "exp": now + ttl,
                               "sub": "repo:octo/app:ref:refs/heads/main"}).encode())
     sig = hmac.new(JWT_SECRET, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest()
     return "%s.%s.%s" % (head, body, b64url(sig))
@@ -469,7 +471,7 @@ def jwt_check(token):
     if claims.get("aud") != "sts.amazonaws.com":
         raise bad("Incorrect token audience")
     if claims.get("exp", 0) <= datetime.datetime.now(datetime.timezone.utc).timestamp():
-        raise Refused("ExpiredTokenException", "Token expired", 400)
+        raise Refused("ExpiredTokenException", "Token expired", 400, exact=True)
     return claims
 
 
@@ -515,9 +517,10 @@ class Handler(BaseHTTPRequestHandler):
             entry["error"] = "Unauthorized"
             self.log(entry, 401)
             return self.send(401, "application/json", b'{"message": "Bad credentials"}')
-        aud = dict(urllib.parse.parse_qsl(url.query)).get("audience", "")
+        q = dict(urllib.parse.parse_qsl(url.query))
+        aud = q.get("audience", "")
         entry["body"] = {"audience": aud}
-        entry["jwt"] = jwt = jwt_issue(aud)
+        entry["jwt"] = jwt = jwt_issue(aud, int(q.get("ttl", 300)))
         self.log(entry, 200)
         self.send(200, "application/json", json.dumps({"value": jwt}).encode())
 
@@ -618,7 +621,8 @@ class Handler(BaseHTTPRequestHandler):
     def refuse(self, entry, service, e):
         code, status = e.code, e.status
         if service == "sts":
-            code, status = STS_CODES.get(code, (code, status))
+            if not e.exact:
+                code, status = STS_CODES.get(code, (code, status))
             entry["error"] = code
             self.log(entry, status)
             out = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
