@@ -111,6 +111,20 @@ static int files_profile(const struct aws_files *f, const char *name, struct aws
 	return rc;
 }
 
+/* The file that gave profile name its access key: the credentials file when it has one. */
+static const char *keys_where(const struct aws_files *f, const char *name)
+{
+	struct aws_profile p;
+	const char *where = f->config_path;
+
+	memset(&p, 0, sizeof(p));
+	if (f->have_creds && !aws_profile_parse(&p, buf_cstr(&f->creds), f->creds.len, name) &&
+	    p.access_key_id)
+		where = f->creds_path;
+	aws_profile_free(&p);
+	return where ? where : "~/.aws/credentials";
+}
+
 static const char *files_where(const struct aws_files *f)
 {
 	return f->have_config ? f->config_path : f->creds_path ? f->creds_path : "~/.aws/config";
@@ -333,8 +347,7 @@ static int resolve(struct chain *ch, const char *name, struct aws_creds *out)
 
 		rc = set_static(out, &p);
 		if (!rc)
-			rc = buf_printf(&s, "profile %s in %s", name,
-					ch->f->have_creds ? ch->f->creds_path : ch->f->config_path);
+			rc = buf_printf(&s, "profile %s in %s", name, keys_where(ch->f, name));
 		if (!rc)
 			rc = aws_creds_set(&out->source, buf_cstr(&s), s.len);
 		buf_free(&s);

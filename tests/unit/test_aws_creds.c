@@ -230,7 +230,7 @@ static void test_aws_creds__profile_chain_errors_before_any_request(void)
 	path = write_config("[profile k]\naws_access_key_id = AKIDK\naws_secret_access_key = sk\n");
 	CHECK_INT(aws_profile_creds(&c, NULL, NULL, "eu-west-1", "k", 1), 0);
 	CHECK_STR(c.access_key_id, "AKIDK");
-	CHECK(c.source && strstr(c.source, "profile k in ") != NULL);
+	CHECK(c.source && !strncmp(c.source, "profile k in ", 13) && !strcmp(c.source + 13, path));
 	aws_creds_free(&c);
 	/* the default profile, absent, lets the chain go on; asked for by name, it is an error */
 	CHECK_INT(aws_profile_creds(&c, NULL, NULL, "eu-west-1", "default", 0), E_NOTFOUND);
