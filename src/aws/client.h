@@ -22,7 +22,10 @@ extern const struct aws_service aws_service_ecr;
 
 struct aws_client;
 
-/* Loads credentials (aws/creds.h) and masks the secret and token through rt. */
+/*
+ * Finds credentials with the chain (aws/provider.h; secrets masked through rt), logs their
+ * source. Calls re-resolve them when they expire within AWS_CREDS_REFRESH_S.
+ */
 int aws_client_new(struct aws_client **out, struct rt *rt, const char *region);
 void aws_client_free(struct aws_client *c);
 const char *aws_client_region(const struct aws_client *c);

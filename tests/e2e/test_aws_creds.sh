@@ -7,13 +7,18 @@
 # shows which key signed the ECS calls: the session key the source issued. Every secret
 # (session secret and token, the JWT, the runner's and container's request tokens, static
 # secrets) appears in the output only in ::add-mask:: lines, and each of them is masked.
+# role-to-assume also drives a push to ECR (CreateRepository and the native login, into a real
+# registry behind the ECR host name, checked with skopeo).
 # Then: refresh of expiring credentials (counted requests, no waiting), and the errors (no
 # id-token permission, a wrong runner token, a role of another account, a wrong external ID,
 # credential_process failing, a source_profile loop, no credentials anywhere). First of all the
 # stand-in refuses a forged, tampered or wrong-audience token and metadata without a token.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_registry.sh"
 source "$(dirname "$0")/lib_aws.sh"
 need python3
+need htpasswd
+need skopeo
 
 IMG="reg.example/app@sha256:$(printf 'c%.0s' $(seq 64))"
 KEY_ID="AKIA$(printf '%04X' $RANDOM $RANDOM $RANDOM $RANDOM)"
@@ -21,14 +26,16 @@ SECRET="static-secret-$RANDOM$RANDOM$RANDOM"
 RUNNER_TOKEN="runner-request-token-$RANDOM$RANDOM"
 CONTAINER_TOKEN="container-auth-token-$RANDOM$RANDOM"
 EXT_ID="ext-$RANDOM$RANDOM"
+ECRPW="standin-ecr-$RANDOM$RANDOM$RANDOM"
 ROLE="arn:aws:iam::$AWS_ACCOUNT:role/deployer"
 start_aws success --key "$KEY_ID:$SECRET" --runner-token "$RUNNER_TOKEN" \
-	--container-token "$CONTAINER_TOKEN" --external-id "ext-role:$EXT_ID"
+	--container-token "$CONTAINER_TOKEN" --external-id "ext-role:$EXT_ID" --ecr-password "$ECRPW"
 actions_env
 
 lines() { if [ -f "$LOG" ]; then wc -l <"$LOG"; else echo 0; fi; }
 
-# only VAR=VALUE... [-- deploy args]: convoy deploy with only these AWS settings (besides the
+# only VAR=VALUE... [-- args]: convoy "${CMD[@]}" (default: a deploy) with only these AWS
+# settings (besides the
 # stand-in's endpoint and, unless given, the region); every other AWS_* and ACTIONS_ID_TOKEN_*
 # variable unset, HOME a fresh empty directory ($H), instance metadata disabled unless given.
 only() {
@@ -42,8 +49,9 @@ only() {
 	: >"$T/gh/output"
 	env "${unsets[@]}" HOME="$H" AWS_ENDPOINT_URL="$AWS_URL" AWS_EC2_METADATA_DISABLED=true \
 		CONVOY_DEPLOY_POLL_MS=20 CONVOY_AWS_BACKOFF_MS=10 CONVOY_HTTP_BACKOFF_MS=10 \
-		"${envs[@]}" "$CONVOY" deploy --cluster c --service web --image "$IMG" "$@" >"$T/out" 2>&1
+		"${envs[@]}" "$CONVOY" "${CMD[@]}" "$@" >"$T/out" 2>&1
 }
+CMD=(deploy --cluster c --service web --image "$IMG")
 newhome() { H="$T/home-$1"; mkdir -p "$H/.aws"; }
 
 # check SOURCE_SERVICE SOURCE_ACTION ISSUES: the log from line $FROM on: exactly ISSUES
@@ -151,6 +159,33 @@ only ACTIONS_ID_TOKEN_REQUEST_URL="$AWS_URL/_runner/idtoken?api-version=2.0" \
 r=$(check sts AssumeRoleWithWebIdentity 1) || fail "oidc inputs: $r"
 assert_contains "$(tail -n +"$FROM" "$LOG" | grep AssumeRoleWithWebIdentity)" '"RoleSessionName": "run-42", "DurationSeconds": 900' "session name and duration sent"
 pass "aws_creds__role_to_assume_uses_the_github_oidc_token"
+
+# ---- role-to-assume for push: ECR's CreateRepository and the native ECR login, into a real
+# registry behind the ECR host name (CONVOY_HTTP_CONNECT_TO; nothing leaves loopback).
+HOST="$AWS_ACCOUNT.dkr.ecr.eu-west-1.amazonaws.com"
+htpasswd -Bbn AWS "$ECRPW" >"$T/htpasswd"
+start_registry ECR "$T/htpasswd"
+mkimage "$T/img" --seed 7
+mkdir -p "$T/docker"
+CMD=(push --insecure-registry "$HOST" --source "$T/img" --tag-list "$HOST/team/oidc:1.0" --create-repository)
+only ACTIONS_ID_TOKEN_REQUEST_URL="$AWS_URL/_runner/idtoken?api-version=2.0" \
+	ACTIONS_ID_TOKEN_REQUEST_TOKEN="$RUNNER_TOKEN" DOCKER_CONFIG="$T/docker" \
+	CONVOY_HTTP_CONNECT_TO="$HOST:80:127.0.0.1:$ECR_PORT" -- --role-to-assume "$ROLE" ||
+	{ cat "$T/out"; fail "push with role-to-assume failed"; }
+CMD=(deploy --cluster c --service web --image "$IMG")
+"$AWS_PY" - "$LOG" "$FROM" "$T/out" "$ECRPW" <<-'PY' || fail "push: the ECR calls"
+	import json, sys
+	recs = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]) - 1:]
+	issued = {r["issued"] for r in recs if r["service"] == "sts" and r["action"] == "AssumeRoleWithWebIdentity"}
+	ecr = [r for r in recs if r["service"] == "ecr"]
+	assert [r["action"] for r in ecr] == ["DescribeRepositories", "CreateRepository", "GetAuthorizationToken"], ecr
+	assert all(r["key"] in issued for r in ecr), (issued, ecr)
+	out = open(sys.argv[3]).read()
+	assert sys.argv[4] not in out.replace("::add-mask::" + sys.argv[4], ""), "the ECR password is printed"
+	PY
+assert_eq "$(digest_of "127.0.0.1:$ECR_PORT/team/oidc:1.0" --creds "AWS:$ECRPW")" "$(gh_output digest)" "push: the tag is in the registry (skopeo)"
+assert_contains "$(aws_state)" '"team/oidc"' "push: the repository was created"
+pass "aws_creds__role_to_assume_for_push_to_ecr"
 
 # ---- 1. web identity from the environment (EKS IRSA style).
 newhome webid
