@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "aws/creds.h"
+#include "aws/endpoint.h"
 #include "aws/profile.h"
 #include "aws/sts.h"
 #include "test.h"
@@ -242,10 +243,35 @@ static void test_aws_creds__profile_chain_errors_before_any_request(void)
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
 }
 
+static void test_aws_creds__sts_endpoint_env_then_regional(void)
+{
+	struct buf u = BUF_INIT;
+
+	unsetenv("AWS_ENDPOINT_URL_STS");
+	unsetenv("AWS_ENDPOINT_URL");
+	CHECK_INT(aws_endpoint_url(&u, &aws_service_sts, "eu-west-1"), 0);
+	CHECK_STR(buf_cstr(&u), "https://sts.eu-west-1.amazonaws.com");
+	buf_reset(&u);
+	CHECK_INT(aws_endpoint_url(&u, &aws_service_sts, "cn-north-1"), 0);
+	CHECK_STR(buf_cstr(&u), "https://sts.cn-north-1.amazonaws.com.cn");
+	buf_reset(&u);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9/all", 1);
+	CHECK_INT(aws_endpoint_url(&u, &aws_service_sts, "eu-west-1"), 0);
+	CHECK_STR(buf_cstr(&u), "http://127.0.0.1:9/all");
+	buf_reset(&u);
+	setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9/sts", 1);
+	CHECK_INT(aws_endpoint_url(&u, &aws_service_sts, "eu-west-1"), 0);
+	CHECK_STR(buf_cstr(&u), "http://127.0.0.1:9/sts");
+	unsetenv("AWS_ENDPOINT_URL_STS");
+	unsetenv("AWS_ENDPOINT_URL");
+	buf_free(&u);
+}
+
 TEST_MAIN(TEST(test_aws_creds__config_profile_with_role_chain_fields),
 	  TEST(test_aws_creds__credentials_file_keys_win_over_config),
 	  TEST(test_aws_creds__credential_process_json),
 	  TEST(test_aws_creds__container_and_imds_json),
 	  TEST(test_aws_creds__iso8601_times),
 	  TEST(test_aws_creds__sts_xml),
+	  TEST(test_aws_creds__sts_endpoint_env_then_regional),
 	  TEST(test_aws_creds__profile_chain_errors_before_any_request))
