@@ -43,6 +43,9 @@ void rt_free(struct rt *rt)
 	free(rt->aws_role_arn);
 	free(rt->aws_role_session_name);
 	rt->aws_role_arn = rt->aws_role_session_name = NULL;
+	if (rt->aws_cache_free)
+		rt->aws_cache_free(rt->aws_cache);
+	rt->aws_cache = NULL;
 }
 
 /*

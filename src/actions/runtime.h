@@ -36,6 +36,10 @@ struct rt {
 	char *aws_role_arn;
 	char *aws_role_session_name;
 	unsigned long aws_role_duration_s;
+	/* the AWS credentials the chain found, reused by the command's later AWS clients until
+	 * they near expiry (aws/provider.c owns it; rt_free calls aws_cache_free) */
+	void *aws_cache;
+	void (*aws_cache_free)(void *cache);
 	FILE *out;               /* stdout; tests may redirect */
 	FILE *log;               /* stderr */
 };

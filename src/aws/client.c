@@ -65,7 +65,7 @@ int aws_client_new(struct aws_client **out, struct rt *rt, const char *region)
 	if (rc)
 		goto fail;
 	expiry_text(exp, c->creds.expiration);
-	if (rt)
+	if (rt && !c->creds.reused)
 		rt_info(rt, "AWS credentials: %s%s", c->creds.source, exp);
 	*out = c;
 	return 0;

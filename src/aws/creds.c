@@ -272,6 +272,24 @@ int aws_creds_parse_endpoint_json(struct aws_creds *out, const char *text, size_
 	return parse_creds_json(out, text, len, what, "Token", 0);
 }
 
+int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src)
+{
+	const char *from[] = { src->access_key_id, src->secret_access_key, src->session_token,
+			       src->region, src->source };
+	char **to[] = { &dst->access_key_id, &dst->secret_access_key, &dst->session_token,
+			&dst->region, &dst->source };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]) && !rc; i++)
+		if (from[i])
+			rc = aws_creds_set(to[i], from[i], strlen(from[i]));
+	dst->expiration = src->expiration;
+	dst->reused = src->reused;
+	if (rc)
+		aws_creds_free(dst);
+	return rc;
+}
+
 void aws_creds_free(struct aws_creds *c)
 {
 	if (!c)
@@ -284,4 +302,5 @@ void aws_creds_free(struct aws_creds *c)
 		*fields[i] = NULL;
 	}
 	c->expiration = 0;
+	c->reused = 0;
 }

@@ -17,6 +17,7 @@ struct aws_creds {
 	char *region;
 	char *source;        /* "environment", "web identity (role arn:...)": never a secret */
 	long long expiration; /* Unix seconds; 0: the credentials do not expire */
+	int reused;           /* the run's earlier credentials, not fetched again */
 };
 
 /* One profile's keys, merged from ~/.aws/config and ~/.aws/credentials (strings or NULL). */
@@ -62,6 +63,8 @@ int aws_creds_parse_endpoint_json(struct aws_creds *out, const char *text, size_
 /* "2026-12-08T00:47:49Z", with optional fraction and "+hh:mm" offset, to Unix seconds. */
 int aws_time_parse(const char *s, long long *out);
 
+/* A deep copy of src into *dst (which must be empty). */
+int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src);
 /* Copies a string into *dst (freeing, wiped, what it held). */
 int aws_creds_set(char **dst, const char *s, size_t n);
 /* Wipes the secrets and frees. */

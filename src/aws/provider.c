@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/container.h"
 #include "aws/imds.h"
@@ -117,6 +118,47 @@ static int chain(struct aws_creds *out, struct rt *rt, struct http_client *http,
 	return rc;
 }
 
+static void cache_free(void *p)
+{
+	aws_creds_free(p);
+	free(p);
+}
+
+/* The run's credentials when they are not due for refresh (they hold for every region). */
+static int cache_get(struct rt *rt, struct aws_creds *out)
+{
+	const struct aws_creds *c = rt ? rt->aws_cache : NULL;
+	int rc;
+
+	if (!c || (c->expiration && (long long)time(NULL) + AWS_CREDS_REFRESH_S >= c->expiration))
+		return E_NOTFOUND;
+	rc = aws_creds_copy(out, c);
+	out->reused = 1;
+	return rc;
+}
+
+static int cache_put(struct rt *rt, const struct aws_creds *c)
+{
+	struct aws_creds *copy;
+	int rc;
+
+	if (!rt)
+		return 0;
+	copy = calloc(1, sizeof(*copy));
+	if (!copy)
+		return err_set(E_NOMEM, "out of memory");
+	rc = aws_creds_copy(copy, c);
+	if (rc) {
+		free(copy);
+		return rc;
+	}
+	if (rt->aws_cache_free)
+		rt->aws_cache_free(rt->aws_cache);
+	rt->aws_cache = copy;
+	rt->aws_cache_free = cache_free;
+	return 0;
+}
+
 int aws_creds_resolve(struct aws_creds *out, struct rt *rt, struct http_client *http,
 		      const char *region_override)
 {
@@ -135,13 +177,17 @@ int aws_creds_resolve(struct aws_creds *out, struct rt *rt, struct http_client *
 				      "(or AWS_DEFAULT_REGION, or region in ~/.aws/config)");
 		goto fail;
 	}
-	rc = chain(out, rt, http, region, profile);
+	rc = cache_get(rt, out);
+	if (rc == E_NOTFOUND) {
+		rc = chain(out, rt, http, region, profile);
+		if (!rc && (!out->access_key_id || !out->secret_access_key))
+			rc = err_set(E_AUTH, "%s gave no access key ID and secret", out->source);
+		if (!rc)
+			rc = cache_put(rt, out);
+	}
 	if (rc)
 		goto fail;
-	if (!out->access_key_id || !out->secret_access_key) {
-		rc = err_set(E_AUTH, "%s gave no access key ID and secret", out->source);
-		goto fail;
-	}
+	free(out->region);
 	out->region = region;
 	return 0;
 fail:

@@ -9,7 +9,9 @@
  *   5. EC2 instance metadata, IMDSv2 (aws/imds.h).
  * The first source that is configured decides: its failure is the error (the chain does not
  * go on past a broken source). Region: the caller's, AWS_REGION, AWS_DEFAULT_REGION, then the
- * profile's "region". Every secret is masked through rt as soon as it is known.
+ * profile's "region". Every secret is masked through rt as soon as it is known. What the chain
+ * found is kept in rt for the command's later clients (push's CreateRepository and ECR login,
+ * promote's registries) until it nears expiry: one OIDC exchange per run, not one per client.
  */
 #ifndef CONVOY_AWS_PROVIDER_H
 #define CONVOY_AWS_PROVIDER_H

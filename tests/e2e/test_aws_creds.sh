@@ -178,6 +178,8 @@ CMD=(deploy --cluster c --service web --image "$IMG")
 	recs = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]) - 1:]
 	issued = {r["issued"] for r in recs if r["service"] == "sts" and r["action"] == "AssumeRoleWithWebIdentity"}
 	ecr = [r for r in recs if r["service"] == "ecr"]
+	# one OIDC exchange for the run: CreateRepository's client and the ECR login share it
+	assert len(issued) == 1 and len([r for r in recs if r["service"] == "runner"]) == 1, recs
 	assert [r["action"] for r in ecr] == ["DescribeRepositories", "CreateRepository", "GetAuthorizationToken"], ecr
 	assert all(r["key"] in issued for r in ecr), (issued, ecr)
 	out = open(sys.argv[3]).read()
@@ -185,6 +187,7 @@ CMD=(deploy --cluster c --service web --image "$IMG")
 	PY
 assert_eq "$(digest_of "127.0.0.1:$ECR_PORT/team/oidc:1.0" --creds "AWS:$ECRPW")" "$(gh_output digest)" "push: the tag is in the registry (skopeo)"
 assert_contains "$(aws_state)" '"team/oidc"' "push: the repository was created"
+assert_eq "$(grep -c 'AWS credentials: GitHub OIDC' "$T/out")" 1 "push: the source logged once"
 pass "aws_creds__role_to_assume_for_push_to_ecr"
 
 # ---- 1. web identity from the environment (EKS IRSA style).
