@@ -1,9 +1,8 @@
 /*
  * aws/client: one signed JSON 1.1 call to an AWS service (POST /, X-Amz-Target, body JSON),
- * over http/. Endpoints follow the AWS convention: AWS_ENDPOINT_URL_<SERVICE>, then
- * AWS_ENDPOINT_URL, then https://<prefix>.<region>.amazonaws.com. Errors (JSON __type + message,
- * or XML Code + Message from some front ends) become one sentence naming the call, what AWS
- * said and what to do. http/ retries 5xx and 429; this layer also retries throttling that AWS
+ * over http/, with the credentials of the chain (aws/provider.h). Endpoints follow the AWS
+ * convention (aws/endpoint.h); errors become one sentence naming the call, what AWS said and
+ * what to do (aws/error.h). http/ retries 5xx and 429; this layer also retries throttling that AWS
  * reports as a 400 (ThrottlingException and friends), re-signing each attempt.
  */
 #ifndef CONVOY_AWS_CLIENT_H
