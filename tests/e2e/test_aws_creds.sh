@@ -199,6 +199,11 @@ deployed webid
 r=$(EXTRA_SECRETS=$(cat "$T/webid.jwt") check sts AssumeRoleWithWebIdentity 1) || fail "webid: $r"
 assert_contains "$(cat "$T/out")" "AWS credentials: web identity (role $ROLE)" "webid: the source"
 assert_contains "$(tail -n +"$FROM" "$LOG" | grep AssumeRoleWithWebIdentity)" '"RoleSessionName": "irsa"' "AWS_ROLE_SESSION_NAME sent"
+jwt_for other.example >"$T/webid.jwt"
+if EXTRA_SECRETS=$(cat "$T/webid.jwt") only AWS_ROLE_ARN="$ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$T/webid.jwt" AWS_REGION=eu-west-1; then
+	fail "a token for another audience was accepted"
+fi
+assert_contains "$(cat "$T/out")" "STS AssumeRoleWithWebIdentity: role $ROLE's account does not accept the web identity token (InvalidIdentityToken: Incorrect token audience)" "wrong audience: the sentence"
 jwt_for sts.amazonaws.com -10 >"$T/webid.jwt"
 if EXTRA_SECRETS=$(cat "$T/webid.jwt") only AWS_ROLE_ARN="$ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$T/webid.jwt" AWS_REGION=eu-west-1; then
 	fail "an expired web identity token was accepted"
