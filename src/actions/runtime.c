@@ -40,6 +40,12 @@ void rt_free(struct rt *rt)
 	strlist_clear(&rt->env_names);
 	strlist_clear(&rt->env_values);
 	buf_free(&rt->summary);
+	free(rt->aws_role_arn);
+	free(rt->aws_role_session_name);
+	rt->aws_role_arn = rt->aws_role_session_name = NULL;
+	if (rt->aws_cache_free)
+		rt->aws_cache_free(rt->aws_cache);
+	rt->aws_cache = NULL;
 }
 
 /*

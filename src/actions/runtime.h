@@ -31,6 +31,15 @@ struct rt {
 	struct buf summary;
 	int summary_truncated;
 	char stop_token[33];     /* for ::stop-commands:: around untrusted text */
+	/* inputs role-to-assume, role-session-name, role-duration-seconds (cmd/aws_inputs.h),
+	 * set by the commands that reach AWS: the credential chain (aws/provider.h) reads them */
+	char *aws_role_arn;
+	char *aws_role_session_name;
+	unsigned long aws_role_duration_s;
+	/* the AWS credentials the chain found, reused by the command's later AWS clients until
+	 * they near expiry (aws/provider.c owns it; rt_free calls aws_cache_free) */
+	void *aws_cache;
+	void (*aws_cache_free)(void *cache);
 	FILE *out;               /* stdout; tests may redirect */
 	FILE *log;               /* stderr */
 };

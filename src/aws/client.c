@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aws/provider.h"
 #include "aws/sigv4.h"
 #include "http/http.h"
 #include "util/err.h"
@@ -29,10 +30,22 @@ struct aws_client {
 	long backoff_ms;
 };
 
+/* The credentials' expiry for a log line: "" or ", expiring 2026-12-08T01:00:00Z". */
+static void expiry_text(char out[40], long long when)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	out[0] = '\0';
+	if (when && gmtime_r(&t, &tm))
+		strftime(out, 40, ", expiring %Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int aws_client_new(struct aws_client **out, struct rt *rt, const char *region)
 {
 	struct aws_client *c = calloc(1, sizeof(*c));
 	struct http_opts o;
+	char exp[40];
 	int rc;
 
 	*out = NULL;
@@ -41,16 +54,6 @@ int aws_client_new(struct aws_client **out, struct rt *rt, const char *region)
 	c->rt = rt;
 	c->throttle_retries = (unsigned)env_long("CONVOY_AWS_THROTTLE_RETRIES", 6);
 	c->backoff_ms = env_long("CONVOY_AWS_BACKOFF_MS", 500);
-	rc = aws_creds_load(&c->creds, region);
-	if (rc)
-		goto fail;
-	if (rt) {
-		rc = rt_mask(rt, c->creds.secret_access_key);
-		if (!rc && c->creds.session_token)
-			rc = rt_mask(rt, c->creds.session_token);
-		if (rc)
-			goto fail;
-	}
 	http_opts_defaults(&o);
 	o.verbose = rt ? rt->verbose : 0;
 	if (!o.timeout_ms)
@@ -58,11 +61,50 @@ int aws_client_new(struct aws_client **out, struct rt *rt, const char *region)
 	rc = http_client_new(&c->http, &o);
 	if (rc)
 		goto fail;
+	rc = aws_creds_resolve(&c->creds, rt, c->http, region);
+	if (rc)
+		goto fail;
+	expiry_text(exp, c->creds.expiration);
+	if (rt && !c->creds.reused)
+		rt_info(rt, "AWS credentials: %s%s", c->creds.source, exp);
 	*out = c;
 	return 0;
 fail:
 	aws_client_free(c);
 	return rc;
+}
+
+/*
+ * Credentials that expire within AWS_CREDS_REFRESH_S are resolved again (a long rollout
+ * outlives a one-hour session). When that fails and the old ones are still valid, the call
+ * goes on with them.
+ */
+static int refresh_if_due(struct aws_client *c)
+{
+	struct aws_creds fresh;
+	long long now = (long long)time(NULL);
+	char exp[40];
+	int rc;
+
+	if (!c->creds.expiration || now + AWS_CREDS_REFRESH_S < c->creds.expiration)
+		return 0;
+	rc = aws_creds_resolve(&fresh, c->rt, c->http, c->creds.region);
+	if (rc) {
+		if (now < c->creds.expiration) {
+			if (c->rt)
+				rt_info(c->rt, "AWS credentials: refresh failed (%s); using the current "
+					"ones until they expire", err_msg());
+			err_clear();
+			return 0;
+		}
+		return err_wrap(rc, "refreshing the expired AWS credentials (%s)", c->creds.source);
+	}
+	aws_creds_free(&c->creds);
+	c->creds = fresh;
+	expiry_text(exp, c->creds.expiration);
+	if (c->rt)
+		rt_info(c->rt, "AWS credentials: refreshed from %s%s", c->creds.source, exp);
+	return 0;
 }
 
 void aws_client_free(struct aws_client *c)
@@ -84,168 +126,6 @@ struct rt *aws_client_rt(const struct aws_client *c)
 	return c->rt;
 }
 
-int aws_endpoint_url(struct buf *out, const struct aws_service *svc, const char *region)
-{
-	const char *v = getenv(svc->endpoint_env);
-
-	if (!v || !*v)
-		v = getenv("AWS_ENDPOINT_URL");
-	if (v && *v) {
-		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-			return err_set(E_USAGE, "%s '%s': expected an http:// or https:// URL",
-				       getenv(svc->endpoint_env) && *getenv(svc->endpoint_env)
-					       ? svc->endpoint_env
-					       : "AWS_ENDPOINT_URL",
-				       v);
-		return buf_puts(out, v);
-	}
-	/* China regions live under amazonaws.com.cn */
-	return buf_printf(out, "https://%s.%s.amazonaws.com%s", svc->host_prefix, region,
-			  !strncmp(region, "cn-", 3) ? ".cn" : "");
-}
-
-/* ------------------------------------------------------------------ errors */
-
-static char *xml_text_dup(const char *body, const char *tag)
-{
-	char open[32], close[32];
-	const char *s, *e;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	s = strstr(body, open);
-	if (!s)
-		return NULL;
-	s += strlen(open);
-	e = strstr(s, close);
-	return e ? strndup(s, (size_t)(e - s)) : NULL;
-}
-
-static char *strip_namespace_dup(const char *code)
-{
-	const char *hash = strrchr(code, '#');
-	size_t n;
-
-	if (hash)
-		code = hash + 1;
-	n = strcspn(code, ":"); /* x-amzn-ErrorType: "Name:http://internal..." */
-	return strndup(code, n);
-}
-
-int aws_error_parse(struct aws_error *out, const char *body, size_t len, const char *type_header)
-{
-	json_t *j = NULL;
-
-	memset(out, 0, sizeof(*out));
-	if (body && len) {
-		j = json_loadb(body, len, 0, NULL);
-		if (json_is_object(j)) {
-			const char *t = json_string_value(json_object_get(j, "__type"));
-			const char *m = json_string_value(json_object_get(j, "message"));
-
-			if (!t)
-				t = json_string_value(json_object_get(j, "code"));
-			if (!m)
-				m = json_string_value(json_object_get(j, "Message"));
-			if (t)
-				out->code = strip_namespace_dup(t);
-			if (m)
-				out->message = strdup(m);
-		} else if (memchr(body, '<', len)) {
-			char *copy = strndup(body, len);
-
-			if (copy) {
-				char *c = xml_text_dup(copy, "Code");
-
-				if (c) {
-					out->code = strip_namespace_dup(c);
-					free(c);
-				}
-				out->message = xml_text_dup(copy, "Message");
-				free(copy);
-			}
-		}
-		json_decref(j);
-	}
-	if (!out->code && type_header && *type_header)
-		out->code = strip_namespace_dup(type_header);
-	return 0;
-}
-
-void aws_error_free(struct aws_error *e)
-{
-	if (!e)
-		return;
-	free(e->code);
-	free(e->message);
-	e->code = e->message = NULL;
-}
-
-int aws_error_is_throttling(const char *code)
-{
-	static const char *const names[] = {
-		"ThrottlingException", "Throttling", "ThrottledException",
-		"RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
-		"RequestThrottledException", "ProvisionedThroughputExceededException",
-		"SlowDown", "EC2ThrottledException", "PriorRequestNotComplete",
-	};
-
-	for (size_t i = 0; code && i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(code, names[i]))
-			return 1;
-	return 0;
-}
-
-static int code_is(const char *code, const char *a, const char *b)
-{
-	return code && ((a && !strcmp(code, a)) || (b && !strcmp(code, b)));
-}
-
-int aws_error_report(const struct aws_service *svc, const char *action, long status,
-		     const struct aws_error *e, const struct aws_creds *creds)
-{
-	const char *code = e->code;
-	const char *msg = e->message && *e->message ? e->message : "no message";
-	const char *key = creds && creds->access_key_id ? creds->access_key_id : "?";
-	const char *src = creds && creds->source ? creds->source : "?";
-	size_t n;
-
-	if (code_is(code, "ExpiredTokenException", "ExpiredToken") ||
-	    code_is(code, "RequestExpired", "TokenRefreshRequired"))
-		return err_set(E_AUTH,
-			       "%s %s: the AWS session token has expired (%s: %s); refresh the "
-			       "credentials (re-run aws-actions/configure-aws-credentials or renew "
-			       "the session) and run again",
-			       svc->name, action, code, msg);
-	if (code_is(code, "SignatureDoesNotMatch", "InvalidSignatureException"))
-		return err_set(E_AUTH,
-			       "%s %s: AWS rejected the request signature: the secret access key "
-			       "does not belong to access key ID %s (credentials from %s; %s: %s)",
-			       svc->name, action, key, src, code, msg);
-	if (code_is(code, "UnrecognizedClientException", "InvalidClientTokenId") ||
-	    code_is(code, "InvalidAccessKeyId", "MissingAuthenticationToken"))
-		return err_set(E_AUTH,
-			       "%s %s: AWS does not accept access key ID %s or its session token "
-			       "(credentials from %s; %s: %s)",
-			       svc->name, action, key, src, code, msg);
-	if (code_is(code, "AccessDeniedException", "AccessDenied"))
-		return err_set(E_AUTH, "%s %s: access denied for access key ID %s: %s", svc->name,
-			       action, key, msg);
-	n = code ? strlen(code) : 0;
-	if (n > 17 && !strcmp(code + n - 17, "NotFoundException"))
-		return err_set(E_NOTFOUND, "%s %s: %s (%s)", svc->name, action, msg, code);
-	if (code_is(code, "RepositoryAlreadyExistsException", "ImageTagAlreadyExistsException"))
-		return err_set(E_CONFLICT, "%s %s: %s (%s)", svc->name, action, msg, code);
-	if (aws_error_is_throttling(code))
-		return err_set(E_HTTP, "%s %s: still throttled by AWS after retries: %s (%s)",
-			       svc->name, action, msg, code);
-	if (code)
-		return err_set(E_HTTP, "%s %s failed: %s (%s, HTTP %ld)", svc->name, action, msg,
-			       code, status);
-	return err_set(E_HTTP, "%s %s failed with HTTP %ld and no error detail", svc->name,
-		       action, status);
-}
-
 /* ------------------------------------------------------------------ calls */
 
 static void sleep_ms(long ms)
@@ -256,32 +136,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Splits an endpoint URL into host[:port] and path ("/" when none). */
-static int split_endpoint(const char *url, char **host, char **path)
-{
-	const char *p = strstr(url, "://"), *slash;
-
-	*host = *path = NULL;
-	if (!p)
-		return err_set(E_USAGE, "endpoint '%s' is not a URL", url);
-	p += 3;
-	slash = strchr(p, '/');
-	*host = http_url_host_dup(url);
-	*path = strdup(slash ? slash : "/");
-	if (!*host || !*path) {
-		free(*host);
-		free(*path);
-		*host = *path = NULL;
-		return err_set(E_USAGE, "endpoint '%s' has no host", url);
-	}
-	{
-		char *q = strchr(*path, '?');
-
-		if (q)
-			*q = '\0';
-	}
-	return 0;
-}
 
 static int call_once(struct aws_client *c, const struct aws_service *svc, const char *action,
 		     const char *url, const char *host, const char *path, const char *body,
@@ -373,7 +227,7 @@ int aws_call(struct aws_client *c, const struct aws_service *svc, const char *ac
 	memset(&r, 0, sizeof(r));
 	rc = aws_endpoint_url(&url, svc, c->creds.region);
 	if (!rc)
-		rc = split_endpoint(buf_cstr(&url), &host, &path);
+		rc = aws_endpoint_split(buf_cstr(&url), &host, &path);
 	if (rc)
 		goto out;
 	body = req ? json_dumps(req, JSON_COMPACT) : strdup("{}");
@@ -386,6 +240,9 @@ int aws_call(struct aws_client *c, const struct aws_service *svc, const char *ac
 
 		http_response_free(&r);
 		memset(&r, 0, sizeof(r));
+		rc = refresh_if_due(c);
+		if (rc)
+			goto out;
 		rc = call_once(c, svc, action, buf_cstr(&url), host, path, body, &r);
 		if (rc)
 			goto out;

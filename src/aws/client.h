@@ -1,9 +1,8 @@
 /*
  * aws/client: one signed JSON 1.1 call to an AWS service (POST /, X-Amz-Target, body JSON),
- * over http/. Endpoints follow the AWS convention: AWS_ENDPOINT_URL_<SERVICE>, then
- * AWS_ENDPOINT_URL, then https://<prefix>.<region>.amazonaws.com. Errors (JSON __type + message,
- * or XML Code + Message from some front ends) become one sentence naming the call, what AWS
- * said and what to do. http/ retries 5xx and 429; this layer also retries throttling that AWS
+ * over http/, with the credentials of the chain (aws/provider.h). Endpoints follow the AWS
+ * convention (aws/endpoint.h); errors become one sentence naming the call, what AWS said and
+ * what to do (aws/error.h). http/ retries 5xx and 429; this layer also retries throttling that AWS
  * reports as a 400 (ThrottlingException and friends), re-signing each attempt.
  */
 #ifndef CONVOY_AWS_CLIENT_H
@@ -13,22 +12,19 @@
 
 #include "actions/runtime.h"
 #include "aws/creds.h"
+#include "aws/endpoint.h"
+#include "aws/error.h"
 #include "util/buf.h"
-
-struct aws_service {
-	const char *name;          /* "ECS", for messages */
-	const char *signing_name;  /* "ecs" */
-	const char *host_prefix;   /* "ecs", "api.ecr" */
-	const char *target_prefix; /* "AmazonEC2ContainerServiceV20141113" */
-	const char *endpoint_env;  /* "AWS_ENDPOINT_URL_ECS" */
-};
 
 extern const struct aws_service aws_service_ecs;
 extern const struct aws_service aws_service_ecr;
 
 struct aws_client;
 
-/* Loads credentials (aws/creds.h) and masks the secret and token through rt. */
+/*
+ * Finds credentials with the chain (aws/provider.h; secrets masked through rt), logs their
+ * source. Calls re-resolve them when they expire within AWS_CREDS_REFRESH_S.
+ */
 int aws_client_new(struct aws_client **out, struct rt *rt, const char *region);
 void aws_client_free(struct aws_client *c);
 const char *aws_client_region(const struct aws_client *c);
@@ -38,20 +34,5 @@ struct rt *aws_client_rt(const struct aws_client *c);
  * On failure the message names the service and action. */
 int aws_call(struct aws_client *c, const struct aws_service *svc, const char *action,
 	     json_t *req, json_t **resp);
-
-/* The endpoint URL for svc in region (environment overrides); pure apart from getenv. */
-int aws_endpoint_url(struct buf *out, const struct aws_service *svc, const char *region);
-
-/* An AWS error reply, parsed (pure). code without the "prefix#" namespace. */
-struct aws_error {
-	char *code;
-	char *message;
-};
-int aws_error_parse(struct aws_error *out, const char *body, size_t len, const char *type_header);
-void aws_error_free(struct aws_error *e);
-int aws_error_is_throttling(const char *code);
-/* Sets err to the sentence for a failed call and returns the matching E_* code. */
-int aws_error_report(const struct aws_service *svc, const char *action, long status,
-		     const struct aws_error *e, const struct aws_creds *creds);
 
 #endif

@@ -1,34 +1,32 @@
-/* aws/creds: environment first, then the shared credentials file; see creds.h. */
+/* aws/creds: profiles, credential JSON and times, parsed; see creds.h. */
 #include "aws/creds.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "util/buf.h"
 #include "util/err.h"
 
-#define CREDS_MAX_FILE (1024 * 1024)
-
-static const char *env_nonempty(const char *name)
+static void wipe_free(char *s)
 {
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
 }
 
-static int set_dup(char **dst, const char *s, size_t n)
+int aws_creds_set(char **dst, const char *s, size_t n)
 {
 	char *d = strndup(s, n);
 
 	if (!d)
 		return err_set(E_NOMEM, "out of memory");
-	if (*dst) {
-		OPENSSL_cleanse(*dst, strlen(*dst));
-		free(*dst);
-	}
+	wipe_free(*dst);
 	*dst = d;
 	return 0;
 }
@@ -41,13 +39,42 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
-int aws_creds_parse_ini(struct aws_creds *out, const char *text, size_t len, const char *profile)
+static char **profile_field(struct aws_profile *p, const char *k, size_t n)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+#define F(k, f) { k, offsetof(struct aws_profile, f) }
+		F("aws_access_key_id", access_key_id),
+		F("aws_secret_access_key", secret_access_key),
+		F("aws_session_token", session_token),
+		F("region", region),
+		F("role_arn", role_arn),
+		F("source_profile", source_profile),
+		F("external_id", external_id),
+		F("duration_seconds", duration_seconds),
+		F("role_session_name", role_session_name),
+		F("credential_process", credential_process),
+		F("web_identity_token_file", web_identity_token_file),
+		F("credential_source", credential_source),
+#undef F
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i].key) == n && !strncmp(keys[i].key, k, n))
+			return (char **)(void *)((char *)p + keys[i].off);
+	return NULL;
+}
+
+int aws_profile_parse(struct aws_profile *out, const char *text, size_t len, const char *profile)
 {
 	const char *p = text, *end = text + len;
-	int in_profile = 0, found = 0, rc = 0;
+	int in_profile = 0, found = 0, in_nested = 0, rc = 0;
 
 	while (p < end && !rc) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p)), *s = p, *e;
+		int indented = p < end && (*p == ' ' || *p == '\t');
 
 		if (!eol)
 			eol = end;
@@ -59,6 +86,7 @@ int aws_creds_parse_ini(struct aws_creds *out, const char *text, size_t len, con
 		if (*s == '[') {
 			const char *ns = s + 1, *ne = memchr(s, ']', (size_t)(e - s));
 
+			in_nested = 0;
 			if (!ne)
 				continue;
 			trim(&ns, &ne);
@@ -74,9 +102,12 @@ int aws_creds_parse_ini(struct aws_creds *out, const char *text, size_t len, con
 		}
 		if (!in_profile)
 			continue;
+		/* "s3 =" followed by indented lines is a nested section (service settings) */
+		if (indented && in_nested)
+			continue;
 		{
 			const char *eq = memchr(s, '=', (size_t)(e - s)), *ks = s, *ke, *vs, *ve = e;
-			char **dst = NULL;
+			char **dst;
 
 			if (!eq)
 				continue;
@@ -84,18 +115,10 @@ int aws_creds_parse_ini(struct aws_creds *out, const char *text, size_t len, con
 			vs = eq + 1;
 			trim(&ks, &ke);
 			trim(&vs, &ve);
-#define KEY_IS(k) ((size_t)(ke - ks) == strlen(k) && !strncmp(ks, k, strlen(k)))
-			if (KEY_IS("aws_access_key_id"))
-				dst = &out->access_key_id;
-			else if (KEY_IS("aws_secret_access_key"))
-				dst = &out->secret_access_key;
-			else if (KEY_IS("aws_session_token"))
-				dst = &out->session_token;
-			else if (KEY_IS("region"))
-				dst = &out->region;
-#undef KEY_IS
+			in_nested = ve == vs;
+			dst = profile_field(out, ks, (size_t)(ke - ks));
 			if (dst && ve > vs)
-				rc = set_dup(dst, vs, (size_t)(ve - vs));
+				rc = aws_creds_set(dst, vs, (size_t)(ve - vs));
 		}
 	}
 	if (!rc && !found)
@@ -103,108 +126,167 @@ int aws_creds_parse_ini(struct aws_creds *out, const char *text, size_t len, con
 	return rc;
 }
 
-static int load_file(struct aws_creds *out, const char *profile)
+void aws_profile_free(struct aws_profile *p)
 {
-	const char *path = env_nonempty("AWS_SHARED_CREDENTIALS_FILE"), *home;
-	struct buf p = BUF_INIT, text = BUF_INIT;
+	if (!p)
+		return;
+	char **fields[] = { &p->access_key_id, &p->secret_access_key, &p->session_token,
+			    &p->region, &p->role_arn, &p->source_profile, &p->external_id,
+			    &p->duration_seconds, &p->role_session_name, &p->credential_process,
+			    &p->web_identity_token_file, &p->credential_source };
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		wipe_free(*fields[i]);
+		*fields[i] = NULL;
+	}
+}
+
+int aws_creds_parse_ini(struct aws_creds *out, const char *text, size_t len, const char *profile)
+{
+	struct aws_profile p;
 	int rc;
 
-	if (path) {
-		rc = buf_puts(&p, path);
-	} else {
-		home = env_nonempty("HOME");
-		if (!home)
-			return E_NOTFOUND;
-		rc = buf_printf(&p, "%s/.aws/credentials", home);
-	}
-	if (rc)
-		goto out;
-	rc = buf_read_file(&text, buf_cstr(&p), CREDS_MAX_FILE);
-	if (rc) {
-		/* a missing default file just means "no credentials there" */
-		rc = path ? err_set(E_USAGE, "AWS_SHARED_CREDENTIALS_FILE %s: cannot be read",
-				    path)
-			  : E_NOTFOUND;
-		goto out;
-	}
-	rc = aws_creds_parse_ini(out, buf_cstr(&text), text.len, profile);
-	if (rc == E_NOTFOUND && env_nonempty("AWS_PROFILE"))
-		rc = err_set(E_USAGE, "AWS_PROFILE '%s' is not a profile in %s", profile,
-			     buf_cstr(&p));
+	memset(&p, 0, sizeof(p));
+	rc = aws_profile_parse(&p, text, len, profile);
 	if (!rc) {
-		struct buf src = BUF_INIT;
-
-		if (!buf_printf(&src, "shared credentials file %s [%s]", buf_cstr(&p), profile))
-			out->source = buf_detach(&src);
-		buf_free(&src);
+		out->access_key_id = p.access_key_id;
+		out->secret_access_key = p.secret_access_key;
+		out->session_token = p.session_token;
+		out->region = p.region;
+		p.access_key_id = p.secret_access_key = p.session_token = p.region = NULL;
 	}
-out:
-	if (text.data)
-		OPENSSL_cleanse(text.data, text.len);
-	buf_free(&text);
-	buf_free(&p);
+	aws_profile_free(&p);
 	return rc;
 }
 
-int aws_creds_load(struct aws_creds *out, const char *region_override)
+int aws_time_parse(const char *s, long long *out)
 {
-	const char *id = env_nonempty("AWS_ACCESS_KEY_ID");
-	const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
-	const char *token = env_nonempty("AWS_SESSION_TOKEN");
-	const char *profile = env_nonempty("AWS_PROFILE");
-	const char *region = region_override && *region_override ? region_override : NULL;
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
+	const char *p;
+	time_t t;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 19)
+		return E_USAGE;
+	p = s + n;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	if (*p == '+' || *p == '-') {
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+		    !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]) || p[6])
+			return E_USAGE;
+		oh = (p[1] - '0') * 10 + (p[2] - '0');
+		om = (p[4] - '0') * 10 + (p[5] - '0');
+		if (*p == '-') {
+			oh = -oh;
+			om = -om;
+		}
+	} else if (strcmp(p, "Z") && strcmp(p, "z")) {
+		return E_USAGE;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return E_USAGE;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return E_USAGE;
+	*out = (long long)t - (long long)oh * 3600 - (long long)om * 60;
+	return 0;
+}
+
+/* Takes key_field, secret and (optional) token_field from a JSON credentials object. */
+static int parse_creds_json(struct aws_creds *out, const char *text, size_t len, const char *what,
+			    const char *token_field, int want_version)
+{
+	json_t *j = json_loadb(text, len, 0, NULL);
+	const char *id, *secret, *token, *exp;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (!region)
-		region = env_nonempty("AWS_REGION");
-	if (!region)
-		region = env_nonempty("AWS_DEFAULT_REGION");
+	if (!json_is_object(j)) {
+		rc = err_set(E_AUTH, "%s: the reply is not a JSON object", what);
+		goto out;
+	}
+	if (want_version && json_integer_value(json_object_get(j, "Version")) != 1) {
+		rc = err_set(E_AUTH, "%s: \"Version\" is not 1 (the only version AWS defines)",
+			     what);
+		goto out;
+	}
+	{
+		const char *code = json_string_value(json_object_get(j, "Code"));
 
-	if (id && secret) {
-		rc = set_dup(&out->access_key_id, id, strlen(id));
-		if (!rc)
-			rc = set_dup(&out->secret_access_key, secret, strlen(secret));
-		if (!rc && token)
-			rc = set_dup(&out->session_token, token, strlen(token));
-		if (!rc)
-			rc = set_dup(&out->source, "environment", 11);
-	} else if (id || secret) {
-		rc = err_set(E_AUTH, "%s is set but %s is not: set both (or neither, to use the "
-				     "shared credentials file)",
-			     id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-			     id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	} else {
-		rc = load_file(out, profile ? profile : "default");
-		if (rc == E_NOTFOUND)
-			rc = err_set(E_AUTH, "no AWS credentials: set AWS_ACCESS_KEY_ID and "
-					     "AWS_SECRET_ACCESS_KEY (e.g. with "
-					     "aws-actions/configure-aws-credentials) or a profile "
-					     "in ~/.aws/credentials");
-		else if (!rc && (!out->access_key_id || !out->secret_access_key))
-			rc = err_set(E_AUTH, "%s has no aws_access_key_id and "
-					     "aws_secret_access_key",
-				     out->source);
+		if (code && strcmp(code, "Success")) {
+			rc = err_set(E_AUTH, "%s: the credentials' Code is '%s', not Success", what,
+				     code);
+			goto out;
+		}
 	}
+	id = json_string_value(json_object_get(j, "AccessKeyId"));
+	secret = json_string_value(json_object_get(j, "SecretAccessKey"));
+	token = json_string_value(json_object_get(j, token_field));
+	exp = json_string_value(json_object_get(j, "Expiration"));
+	if (!id || !*id || !secret || !*secret) {
+		rc = err_set(E_AUTH, "%s: no \"%s\" in the reply", what,
+			     !id || !*id ? "AccessKeyId" : "SecretAccessKey");
+		goto out;
+	}
+	if (exp && aws_time_parse(exp, &out->expiration)) {
+		rc = err_set(E_AUTH, "%s: \"Expiration\" '%s' is not an ISO 8601 time", what, exp);
+		goto out;
+	}
+	rc = aws_creds_set(&out->access_key_id, id, strlen(id));
+	if (!rc)
+		rc = aws_creds_set(&out->secret_access_key, secret, strlen(secret));
+	if (!rc && token && *token)
+		rc = aws_creds_set(&out->session_token, token, strlen(token));
+out:
+	/* the text's secrets stay in jansson's strings until freed: wipe them first */
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(j, k, v)
+			if (json_is_string(v))
+				OPENSSL_cleanse((void *)json_string_value(v), json_string_length(v));
+	}
+	json_decref(j);
+	return rc;
+}
+
+int aws_creds_parse_process_json(struct aws_creds *out, const char *text, size_t len,
+				 const char *what)
+{
+	return parse_creds_json(out, text, len, what, "SessionToken", 1);
+}
+
+int aws_creds_parse_endpoint_json(struct aws_creds *out, const char *text, size_t len,
+				  const char *what)
+{
+	return parse_creds_json(out, text, len, what, "Token", 0);
+}
+
+int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src)
+{
+	const char *from[] = { src->access_key_id, src->secret_access_key, src->session_token,
+			       src->region, src->source };
+	char **to[] = { &dst->access_key_id, &dst->secret_access_key, &dst->session_token,
+			&dst->region, &dst->source };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]) && !rc; i++)
+		if (from[i])
+			rc = aws_creds_set(to[i], from[i], strlen(from[i]));
+	dst->expiration = src->expiration;
+	dst->reused = src->reused;
 	if (rc)
-		goto fail;
-	if (out->session_token && !*out->session_token) {
-		free(out->session_token);
-		out->session_token = NULL;
-	}
-	if (region) {
-		rc = set_dup(&out->region, region, strlen(region));
-		if (rc)
-			goto fail;
-	}
-	if (!out->region) {
-		rc = err_set(E_USAGE, "no AWS region: pass --region or set AWS_REGION "
-				      "(or AWS_DEFAULT_REGION)");
-		goto fail;
-	}
-	return 0;
-fail:
-	aws_creds_free(out);
+		aws_creds_free(dst);
 	return rc;
 }
 
@@ -216,10 +298,9 @@ void aws_creds_free(struct aws_creds *c)
 			    &c->region, &c->source };
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (*fields[i]) {
-			OPENSSL_cleanse(*fields[i], strlen(*fields[i]));
-			free(*fields[i]);
-			*fields[i] = NULL;
-		}
+		wipe_free(*fields[i]);
+		*fields[i] = NULL;
 	}
+	c->expiration = 0;
+	c->reused = 0;
 }

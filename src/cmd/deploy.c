@@ -38,7 +38,7 @@ const struct input_def cmd_deploy_inputs[] = {
 	{ "health-retries", 0, "5", "health check retries (with backoff) before failing" },
 	{ "dry-run", IN_BOOL, "false", "print the new task definition JSON without registering" },
 	{ "no-rollback", IN_BOOL, "false", "on failure, leave the service as it is" },
-	{ "region", 0, NULL, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION)" },
+	{ "region", 0, NULL, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)" },
 	{ "ledger", IN_BOOL, "true", "with --stage: record the deploy in the promotion ledger, next "
 				     "to the promotion of the digest" },
 	PROMOTE_REGISTRY_INPUTS,
@@ -240,6 +240,8 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 		rc = inputs_get_bool(&in, "no-rollback", &o.no_rollback);
 	if (!rc)
 		rc = inputs_get_bool(&in, "ledger", &ledger);
+	if (!rc)
+		rc = aws_inputs_apply(rt, &in);
 	if (rc)
 		goto out;
 	o.health_status = (long)status;

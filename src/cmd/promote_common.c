@@ -20,7 +20,7 @@ int promote_cli_sessions(struct rt *rt, const struct inputs *in, struct registry
 
 	*r = NULL;
 	http_opts_defaults(&ho);
-	if ((rc = net_inputs_apply(in, &ho)) ||
+	if ((rc = net_inputs_apply(in, &ho)) || (rc = aws_inputs_apply(rt, in)) ||
 	    (rc = inputs_get_list(in, "insecure-registry", LIST_COMMENTS, &insecure)))
 		return rc;
 	ro.http_opts = &ho;

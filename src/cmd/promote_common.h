@@ -9,6 +9,7 @@
 #include "actions/context.h"
 #include "actions/input.h"
 #include "actions/runtime.h"
+#include "cmd/aws_inputs.h"
 #include "cmd/net_inputs.h"
 #include "pipeline/pipeline.h"
 #include "promote/promote.h"
@@ -20,6 +21,7 @@
 	{ "password", IN_SECRET, NULL, "registry password or token" },                               \
 	{ "registry-config", 0, NULL, "Docker config directory or config.json file (default $DOCKER_CONFIG, ~/.docker)" }, \
 	{ "insecure-registry", 0, NULL, "hosts (host:port) to reach over plain HTTP, one a line" }, \
+	AWS_ROLE_INPUTS,                                                                          \
 	NET_INPUTS
 
 /* Input rows shared by the three commands (spliced into each table). */
@@ -28,7 +30,8 @@
 	{ "stages", 0, NULL, "one-off pipeline instead of the file: 'dev=reg/app:dev; qa=reg/app:qa'" }, \
 	PROMOTE_REGISTRY_INPUTS
 
-/* Registry sessions from the registry inputs (native ECR credentials when none are given). */
+/* Registry sessions from the registry inputs (native ECR credentials when none are given,
+ * with the role inputs: cmd/aws_inputs.h). */
 int promote_cli_sessions(struct rt *rt, const struct inputs *in, struct registry_sessions **r);
 int promote_cli_setup(struct rt *rt, const struct inputs *in, struct pipeline *p,
 		      struct registry_sessions **r);

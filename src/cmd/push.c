@@ -16,6 +16,7 @@
 #include "actions/summary.h"
 #include "aws/ecr.h"
 #include "aws/ecr_login.h"
+#include "cmd/aws_inputs.h"
 #include "cmd/cmd.h"
 #include "cmd/net_inputs.h"
 #include "cmd/tags_compute.h"
@@ -50,6 +51,7 @@ const struct input_def cmd_push_inputs[] = {
 	  "repositories created get immutable tags (existing ones unchanged)" },
 	{ "scan-on-push", IN_BOOL, "true",
 	  "repositories created scan images on push (existing ones unchanged)" },
+	AWS_ROLE_INPUTS,
 	NET_INPUTS,
 	{ "sign-key", 0, NULL,
 	  "private key (PEM file, env://VAR, cosign encrypted key): sign the image in every repository before tagging (cosign-compatible, no Rekor)" },
@@ -338,6 +340,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	    (rc = inputs_get_bool(&in, "by-digest", &by_digest)) ||
 	    (rc = inputs_get_bool(&in, "immutable-tags", &ro.immutable_tags)) ||
 	    (rc = inputs_get_bool(&in, "scan-on-push", &ro.scan_on_push)) ||
+	    (rc = aws_inputs_apply(rt, &in)) ||
 	    (rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
 				     "input 'signature-storage'", &storage)))
 		goto out;

@@ -5,6 +5,11 @@ set -euo pipefail
 : "${CONVOY:?CONVOY must point at the built binary (run through ctest)}"
 : "${CONVOY_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 export CONVOY CONVOY_SRC
+# The AWS credential chain ends at EC2 instance metadata (169.254.169.254): no test may reach a
+# link-local address. test_aws_creds.sh points it at its stand-in on loopback instead.
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_EC2_METADATA_SERVICE_ENDPOINT AWS_CONTAINER_CREDENTIALS_FULL_URI \
+	AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
 
 T=$(mktemp -d /tmp/convoy-e2e.XXXXXX)
 _cleanup_fns=()

@@ -2,7 +2,8 @@
 """aws_standin: ECS, ECR and STS on one loopback port, for convoy's AWS end-to-end tests.
 
 usage: aws_standin.py PORT SCENARIO LOGFILE [--key ID:SECRET]... [--region R] [--account N]
-                      [--ecr-password P]
+                      [--ecr-password P] [--runner-token T] [--external-id ROLE:ID]...
+                      [--container-token T] [--imds-role NAME]
 
 Run it with Debian's /usr/bin/python3 and python3-botocore. Every request's SigV4 signature is
 verified with botocore's own signer (botocore.auth.SigV4Auth), not convoy's: the request is
@@ -22,7 +23,30 @@ required member: what no SDK can send) get InvalidParameterException (STS: Valid
 
 Keys: --key ID:SECRET (default AKIDTEST:secretkey). STS AssumeRole (role
 arn:aws:iam::<account>:role/<name>) issues session keys (ASIA..., secret, token) that the
-other services then accept; in SCENARIO expired they are issued already expired.
+other services then accept; in SCENARIO expired they are issued already expired, in SCENARIO
+expiring they expire 120 s after issue (inside any client's refresh window, so a client that
+refreshes asks again before each call: tests count the requests, never wait). A role of another
+account is AccessDenied; a role named in --external-id ROLE:ID is AccessDenied unless
+AssumeRole's ExternalId is ID.
+
+The credential sources a pipeline has, each issuing session keys the same way (every issue is
+logged with "issued": the key ID):
+  the GitHub runner's ID token endpoint: GET /_runner/idtoken?...&audience=A with
+      "Authorization: Bearer <--runner-token>" (else 401, as the runner) answers {"value": JWT},
+      a JWT (HS256, signed with a secret only this process knows) with iss
+      http://127.0.0.1:PORT/_runner, aud A, sub repo:octo/app:ref:refs/heads/main, exp 5 min
+      (the test knob &ttl=S sets another lifetime; a negative one issues it already expired);
+  STS AssumeRoleWithWebIdentity, unsigned as AWS takes it (no signature is checked; botocore's
+      model checks the input): the token must verify with that secret, come from that issuer
+      and have audience sts.amazonaws.com, else InvalidIdentityToken (400), and not be expired,
+      else ExpiredTokenException (400); the role as for AssumeRole;
+  the container credentials endpoint GET /_container/<anything> ("Authorization" must be
+      --container-token, else 401) answers {"AccessKeyId", "SecretAccessKey", "Token",
+      "Expiration", "RoleArn"};
+  EC2 instance metadata, IMDSv2: PUT /latest/api/token (with X-aws-ec2-metadata-token-ttl-seconds,
+      else 400) issues a token; GET /latest/meta-data/iam/security-credentials/ (the role,
+      --imds-role, default convoy-instance) and .../<role> (its credentials, "Code": "Success")
+      need X-aws-ec2-metadata-token to be an issued token, else 401.
 
 ECS (X-Amz-Target AmazonEC2ContainerServiceV20141113.*): DescribeServices, DescribeTaskDefinition,
 RegisterTaskDefinition, UpdateService. One service "web" in any cluster, running task definition
@@ -44,10 +68,12 @@ ECR (AmazonEC2ContainerRegistry_V20150921.*): GetAuthorizationToken (user AWS, p
 --ecr-password), DescribeRepositories, CreateRepository.
 
 Each request is appended to LOGFILE as a JSON line {"service", "action", "body", "key", "status",
-"error"}. GET /_standin/state (unsigned, not logged) returns the repositories, the service and
+"error"}; a request that handed out keys adds "issued" (the key ID), "secret" and "token", the
+runner's adds "jwt", for the tests to look for in a client's output (service runner, container
+or imds for those endpoints). GET /_standin/state (unsigned, not logged) returns the repositories, the service and
 the registered task definitions, for the tests to check what changed.
 """
-import base64, datetime, json, re, secrets, sys, urllib.parse
+import base64, datetime, hashlib, hmac, json, re, secrets, sys, urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import botocore.session
@@ -64,14 +90,19 @@ MAX_SKEW = datetime.timedelta(minutes=15)
 def parse_args(argv):
     port, scenario, logpath = int(argv[0]), argv[1], argv[2]
     o = {"keys": {}, "region": "eu-west-1", "account": "123456789012",
-         "ecr_password": "standin-ecr-password"}
+         "ecr_password": "standin-ecr-password", "runner_token": None, "external_ids": {},
+         "container_token": None, "imds_role": "convoy-instance"}
     rest = argv[3:]
     while rest:
         flag, val, rest = rest[0], rest[1], rest[2:]
         if flag == "--key":
             kid, _, sec = val.partition(":")
             o["keys"][kid] = {"secret": sec, "token": None, "expires": None}
-        elif flag in ("--region", "--account", "--ecr-password"):
+        elif flag == "--external-id":
+            role, _, eid = val.partition(":")
+            o["external_ids"][role] = eid
+        elif flag in ("--region", "--account", "--ecr-password", "--runner-token",
+                      "--container-token", "--imds-role"):
             o[flag[2:].replace("-", "_")] = val
         else:
             sys.exit("aws_standin: unknown option " + flag)
@@ -90,15 +121,17 @@ TD1 = {"taskDefinitionArn": ARN % 1, "family": "app", "revision": 1, "status": "
        "requiresAttributes": [], "compatibilities": ["FARGATE"], "registeredAt": 1,
        "registeredBy": "me", "cpu": "256",
        "containerDefinitions": [{"name": "app", "image": "old@sha256:" + "0" * 64}]}
+IMDS_TOKENS = set()
 ST = {"tds": {TD1["taskDefinitionArn"]: TD1}, "rev": 1, "td": ARN % 1, "deps": [], "polls": 0,
       "calls": 0, "dep": 0, "repos": {}}
 
 
 class Refused(Exception):
     """An AWS error: code, message, HTTP status."""
-    def __init__(self, code, message, status=400):
+    def __init__(self, code, message, status=400, exact=False):
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+        self.exact = exact  # STS's own code: not translated by STS_CODES
 
 
 # STS spells some errors differently from the JSON services.
@@ -354,29 +387,92 @@ def ecr(action, body):
 
 # ------------------------------------------------------------------ STS
 
-def sts_assume_role(params):
-    m = re.match(r"^arn:aws:iam::(\d{12}):role/([\w+=,.@/-]+)$", params["RoleArn"])
-    if not m or m.group(1) != ACCOUNT:
-        raise Refused("AccessDenied", "User is not authorized to perform: sts:AssumeRole on "
-                      "resource: %s" % params["RoleArn"], 403)
-    duration = int(params.get("DurationSeconds", 3600))
+def issue(duration=3600):
+    """New session keys, registered so that ECS, ECR and STS accept them."""
     now = datetime.datetime.utcnow().replace(microsecond=0)
     # expired: the session was issued long enough ago to have run out.
     issued = now - datetime.timedelta(seconds=duration + 60) if SCENARIO == "expired" else now
-    expires = issued + datetime.timedelta(seconds=duration)
+    expires = issued + datetime.timedelta(seconds=120 if SCENARIO == "expiring" else duration)
     key_id = "ASIA" + secrets.token_hex(8).upper()
     secret = base64.b64encode(secrets.token_bytes(30)).decode()
     token = "IQoJb3JpZ2luX2Vj" + base64.b64encode(secrets.token_bytes(240)).decode()
     KEYS[key_id] = {"secret": secret, "token": token, "expires": expires}
+    return key_id, secret, token, expires.isoformat() + "Z"
+
+
+def check_role(params, action):
+    m = re.match(r"^arn:aws:iam::(\d{12}):role/([\w+=,.@/-]+)$", params["RoleArn"])
+    if not m or m.group(1) != ACCOUNT:
+        raise Refused("AccessDenied", "User is not authorized to perform: sts:%s on "
+                      "resource: %s" % (action, params["RoleArn"]), 403)
+    want = OPT["external_ids"].get(m.group(2))
+    if want is not None and params.get("ExternalId") != want:
+        raise Refused("AccessDenied", "User is not authorized to perform: sts:%s on "
+                      "resource: %s" % (action, params["RoleArn"]), 403)
+    return m.group(2)
+
+
+def sts_assume_role(params, entry, action="AssumeRole"):
+    role = check_role(params, action)
+    key_id, secret, token, expires = issue(int(params.get("DurationSeconds", 3600)))
+    entry.update(issued=key_id, secret=secret, token=token)
     session = params["RoleSessionName"]
-    return ("<AssumeRoleResult><Credentials><AccessKeyId>%s</AccessKeyId>"
+    return ("<%sResult><Credentials><AccessKeyId>%s</AccessKeyId>"
             "<SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>"
             "<Expiration>%s</Expiration></Credentials><AssumedRoleUser>"
             "<AssumedRoleId>AROA%s:%s</AssumedRoleId>"
             "<Arn>arn:aws:sts::%s:assumed-role/%s/%s</Arn></AssumedRoleUser>"
-            "</AssumeRoleResult>" % (key_id, secret, token, expires.isoformat() + "Z",
-                                     secrets.token_hex(8).upper(), session, ACCOUNT,
-                                     m.group(2), session))
+            "</%sResult>" % (action, key_id, secret, token, expires,
+                             secrets.token_hex(8).upper(), session, ACCOUNT, role, session,
+                             action))
+
+
+# ------------------------------------------------------------------ GitHub's OIDC token
+
+JWT_SECRET = secrets.token_bytes(32)
+ISSUER = "http://127.0.0.1:%d/_runner" % PORT
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def jwt_issue(audience, ttl=300):
+    now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps({"iss": ISSUER, "aud": audience, "iat": now, "nbf": now,
+                              "exp": now + ttl,
+                              "sub": "repo:octo/app:ref:refs/heads/main"}).encode())
+    sig = hmac.new(JWT_SECRET, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest()
+    return "%s.%s.%s" % (head, body, b64url(sig))
+
+
+def jwt_check(token):
+    """The claims of a token this stand-in issued for STS, or InvalidIdentityToken."""
+    bad = lambda why: Refused("InvalidIdentityToken", why, 400)
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise bad("The ID Token provided is not a valid JWT.")
+    want = hmac.new(JWT_SECRET, ("%s.%s" % (parts[0], parts[1])).encode(),
+                    hashlib.sha256).digest()
+    try:
+        ok = hmac.compare_digest(unb64url(parts[2]), want)
+        claims = json.loads(unb64url(parts[1]))
+    except ValueError:
+        raise bad("The ID Token provided is not a valid JWT.")
+    if not ok:
+        raise bad("Couldn't verify the signature of the provided ID token.")
+    if claims.get("iss") != ISSUER:
+        raise bad("No OpenIDConnect provider found in your account for %s" % claims.get("iss"))
+    if claims.get("aud") != "sts.amazonaws.com":
+        raise bad("Incorrect token audience")
+    if claims.get("exp", 0) <= datetime.datetime.now(datetime.timezone.utc).timestamp():
+        raise Refused("ExpiredTokenException", "Token expired", 400, exact=True)
+    return claims
 
 
 def xml_escape(s):
@@ -396,11 +492,84 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path.startswith("/_runner/"):
+            return self.runner(url)
+        if url.path.startswith("/_container/"):
+            return self.container()
+        if url.path.startswith("/latest/"):
+            return self.imds("GET", url.path)
         if self.path != "/_standin/state":
             return self.send(404, "text/plain", b"not found\n")
         state = {"repositories": ST["repos"], "service": service_view(),
                  "taskDefinitions": ST["tds"]}
         self.send(200, "application/json", json.dumps(state).encode())
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        return self.imds("PUT", urllib.parse.urlsplit(self.path).path)
+
+    def runner(self, url):
+        entry = {"service": "runner", "action": "idtoken", "body": None, "key": None}
+        want = OPT["runner_token"]
+        if url.path != "/_runner/idtoken" or want is None or \
+                self.headers.get("Authorization") != "Bearer " + want:
+            entry["error"] = "Unauthorized"
+            self.log(entry, 401)
+            return self.send(401, "application/json", b'{"message": "Bad credentials"}')
+        q = dict(urllib.parse.parse_qsl(url.query))
+        aud = q.get("audience", "")
+        entry["body"] = {"audience": aud}
+        entry["jwt"] = jwt = jwt_issue(aud, int(q.get("ttl", 300)))
+        self.log(entry, 200)
+        self.send(200, "application/json", json.dumps({"value": jwt}).encode())
+
+    def container(self):
+        entry = {"service": "container", "action": "credentials", "body": None, "key": None}
+        want = OPT["container_token"]
+        if want is not None and self.headers.get("Authorization") != want:
+            entry["error"] = "Unauthorized"
+            self.log(entry, 401)
+            return self.send(401, "application/json", b'{"message": "Unauthorized"}')
+        key_id, secret, token, expires = issue()
+        entry.update(issued=key_id, secret=secret, token=token)
+        self.log(entry, 200)
+        self.send(200, "application/json", json.dumps({
+            "AccessKeyId": key_id, "SecretAccessKey": secret, "Token": token,
+            "Expiration": expires,
+            "RoleArn": "arn:aws:iam::%s:role/task-role" % ACCOUNT}).encode())
+
+    def imds(self, method, path):
+        entry = {"service": "imds", "action": "%s %s" % (method, path), "body": None,
+                 "key": None}
+        if method == "PUT":
+            if path != "/latest/api/token" or \
+                    not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+                entry["error"] = "BadRequest"
+                self.log(entry, 400)
+                return self.send(400, "text/plain", b"")
+            tok = base64.b64encode(secrets.token_bytes(40)).decode()
+            IMDS_TOKENS.add(tok)
+            self.log(entry, 200)
+            return self.send(200, "text/plain", tok.encode())
+        if self.headers.get("X-aws-ec2-metadata-token") not in IMDS_TOKENS:
+            entry["error"] = "Unauthorized"
+            self.log(entry, 401)
+            return self.send(401, "text/plain", b"")
+        base, role = "/latest/meta-data/iam/security-credentials/", OPT["imds_role"]
+        if path == base:
+            self.log(entry, 200)
+            return self.send(200, "text/plain", role.encode())
+        if path != base + role:
+            self.log(entry, 404)
+            return self.send(404, "text/plain", b"")
+        key_id, secret, token, expires = issue(21600)
+        entry.update(issued=key_id, secret=secret, token=token)
+        self.log(entry, 200)
+        now = datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z"
+        self.send(200, "text/plain", json.dumps({
+            "Code": "Success", "LastUpdated": now, "Type": "AWS-HMAC", "AccessKeyId": key_id,
+            "SecretAccessKey": secret, "Token": token, "Expiration": expires}).encode())
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -425,15 +594,19 @@ class Handler(BaseHTTPRequestHandler):
                 if "DurationSeconds" in body:
                     body["DurationSeconds"] = int(body["DurationSeconds"])
             entry["body"] = body
-            entry["key"] = verify_signature(self, raw, service)
+            # AssumeRoleWithWebIdentity is unsigned: the token is the credential
+            if (service, action) != ("sts", "AssumeRoleWithWebIdentity"):
+                entry["key"] = verify_signature(self, raw, service)
             validate(service, action, body)
             ST["calls"] += 1
             if SCENARIO == "throttle" and ST["calls"] <= 2:
                 raise Refused("ThrottlingException", "Rate exceeded")
             if service == "sts":
-                if action != "AssumeRole":
+                if action == "AssumeRoleWithWebIdentity":
+                    jwt_check(body["WebIdentityToken"])
+                elif action != "AssumeRole":
                     raise Refused("InvalidAction", "convoy's stand-in does not serve STS " + action)
-                result = sts_assume_role(body)
+                result = sts_assume_role(body, entry, action)
                 out = ('<%sResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">%s'
                        "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
                        "</%sResponse>" % (action, result, secrets.token_hex(16), action))
@@ -448,7 +621,8 @@ class Handler(BaseHTTPRequestHandler):
     def refuse(self, entry, service, e):
         code, status = e.code, e.status
         if service == "sts":
-            code, status = STS_CODES.get(code, (code, status))
+            if not e.exact:
+                code, status = STS_CODES.get(code, (code, status))
             entry["error"] = code
             self.log(entry, status)
             out = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'

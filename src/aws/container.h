@@ -1,0 +1,17 @@
+/*
+ * aws/container: the container credentials endpoint (ECS tasks, EKS Pod Identity, CodeBuild):
+ * AWS_CONTAINER_CREDENTIALS_FULL_URI, or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on
+ * http://169.254.170.2, with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read each time: it
+ * rotates) or AWS_CONTAINER_AUTHORIZATION_TOKEN as the Authorization header. The reply is
+ * {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}.
+ */
+#ifndef CONVOY_AWS_CONTAINER_H
+#define CONVOY_AWS_CONTAINER_H
+
+#include "actions/runtime.h"
+#include "aws/creds.h"
+
+/* E_NOTFOUND (no message) when neither variable is set. */
+int aws_container_creds(struct aws_creds *out, struct rt *rt);
+
+#endif
