@@ -28,8 +28,10 @@ stages:
 EOC
 C() { "$CONVOY" "$@" --pipeline-file "$T/convoy.yml" --insecure-registry "$RA"; }
 run() { "$@" >"$T/run.out" 2>&1 || { cat "$T/run.out"; fail "$*"; }; }
-push() { mkimage "$T/img-$1" --seed "prune-$1" --layers 2 --layer-size 200000
-	skopeo copy -q --dest-tls-verify=false "oci:$T/img-$1" "docker://$RA/app:$2"; }
+# Images 1 and 3 are multi-platform indexes: their platform manifests go and stay with them.
+push() { local plat=(); case $1 in 1|3) plat=(--platforms linux/amd64,linux/arm64) ;; esac
+	mkimage "$T/img-$1" --seed "prune-$1" --layers 2 --layer-size 200000 "${plat[@]}"
+	skopeo copy -q --all --dest-tls-verify=false "oci:$T/img-$1" "docker://$RA/app:$2"; }
 declare -A D
 for k in 1 2 3 4 5 6; do
 	push "$k" dev
@@ -39,6 +41,9 @@ for k in 1 2 3 4 5 6; do
 done
 push s sha-1234567; D[s]=$(digest_of "$RA/app:sha-1234567")
 push k keepme; D[k]=$(digest_of "$RA/app:keepme")
+children() { skopeo inspect --raw --tls-verify=false "docker://$RA/app@$1" | $PY -c 'import json,sys; print(" ".join(m["digest"] for m in json.load(sys.stdin)["manifests"]))'; }
+P1=$(children "${D[1]}"); P3=$(children "${D[3]}")
+[ "$(echo $P1 | wc -w)" = 2 ] && [ "$(echo $P3 | wc -w)" = 2 ] || fail "images 1 and 3 are not two-platform indexes"
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/k1.pem"
 openssl ec -in "$T/k1.pem" -pubout -out "$T/k1.pub" 2>/dev/null
 run "$CONVOY" sign --key "$T/k1.pem" --image "$RA/app@${D[1]}"
@@ -88,6 +93,8 @@ assert_eq "$(gh_output deleted)" "$want_del" "deleted output = the plan's deleti
 assert_outputs_in_action_yml "$GITHUB_OUTPUT"
 for k in 1 2 s; do exists "${D[$k]}" && fail "deleted digest $k (${D[$k]}) still resolves"; done
 for k in 3 4 5 6 k; do exists "${D[$k]}" || fail "kept digest $k (${D[$k]}) is gone"; done
+for d in $P1; do exists "$d" && fail "platform manifest $d of the deleted index 1 still resolves"; done
+for d in $P3; do exists "$d" || fail "platform manifest $d of the kept index 3 is gone"; done
 assert_eq "$(digest_of "$RA/app:dev")" "${D[6]}" "dev tag after prune"
 assert_eq "$(digest_of "$RA/app:qa")" "${D[5]}" "qa tag after prune"
 assert_eq "$(digest_of "$RA/app:prod")" "${D[4]}" "prod tag after prune"
