@@ -200,17 +200,22 @@ static const char *kind_label(enum retention_kind k)
 /* The tags column: the tags, else what the untagged manifest is. */
 static int tags_cell(struct buf *b, const struct retention_item *it)
 {
-	char *j;
 	int rc;
 
 	buf_reset(b);
 	if (!it->tags.len)
 		return buf_printf(b, "(%s%s)", it->kind == RETENTION_IMAGE ? "untagged " : "",
 				  kind_label(it->kind));
-	if (!(j = strlist_join_dup(&it->tags, ",")))
-		return err_set(E_NOMEM, "out of memory");
-	rc = buf_puts(b, j);
-	free(j);
+	rc = 0;
+	for (size_t i = 0; i < it->tags.len && !rc; i++) {
+		const char *t = it->tags.items[i];
+
+		/* "sha256-<64 hex>[.sig]": shortened as digests are (the plan output has it all) */
+		if (!strncmp(t, "sha256-", 7) && strlen(t) >= 7 + 64)
+			rc = buf_printf(b, "%ssha256-%.12s..%s", i ? "," : "", t + 7, t + 71);
+		else
+			rc = buf_printf(b, "%s%s", i ? "," : "", t);
+	}
 	return rc;
 }
 
@@ -291,6 +296,38 @@ static int report_plan(struct prune *pr, size_t *ndel, size_t *nkeep)
 	return rc;
 }
 
+/*
+ * The stages' tags read again just before the first deletion: a promotion since the scan may
+ * have moved one onto a digest the plan deletes (deleting it would take the tag along).
+ * Narrows that race to the deletions themselves; the distribution API has no lock to close it.
+ */
+static int recheck_stage_tags(struct prune *pr)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < pr->nst && !rc; i++)
+		for (size_t t = 0; t < pr->st[i].templates.len && !rc; t++) {
+			const char *tag = pr->st[i].templates.items[t];
+			const struct retention_item *it;
+			char *now = NULL;
+
+			if (strstr(tag, "{{"))
+				continue;
+			rc = registry_manifest_head(pr->reg, pr->path, tag, &now, NULL);
+			if (rc == E_NOTFOUND) {
+				err_clear();
+				rc = 0;
+				continue;
+			}
+			if (!rc && (it = retention_find(&pr->set, now)) && !it->keep)
+				rc = err_set(E_CONFLICT, "%s:%s moved to %s since the plan was made, "
+							 "which the plan deletes: nothing deleted; run "
+							 "prune again", pr->repository, tag, now);
+			free(now);
+		}
+	return rc;
+}
+
 /* Deletes what the plan says, in dependency order; *deleted counts the manifests removed. */
 static int delete_planned(struct prune *pr, size_t *deleted)
 {
@@ -302,7 +339,7 @@ static int delete_planned(struct prune *pr, size_t *deleted)
 
 	*deleted = 0;
 	/* Before anything goes: a registry that refuses deletion refuses it here. */
-	if ((rc = registry_delete_probe(pr->reg, pr->path)))
+	if ((rc = registry_delete_probe(pr->reg, pr->path)) || (rc = recheck_stage_tags(pr)))
 		return rc;
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
 		for (size_t i = 0; i < pr->set.len; i++) {
