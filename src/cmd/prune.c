@@ -219,8 +219,7 @@ static int tags_cell(struct buf *b, const struct retention_item *it)
 	return rc;
 }
 
-static json_t *item_json(const struct prune *pr, const struct retention_item *it,
-			 const char *age)
+static json_t *item_json(const struct retention_item *it, const char *age)
 {
 	json_t *tags = json_array(), *o;
 
@@ -233,7 +232,6 @@ static json_t *item_json(const struct prune *pr, const struct retention_item *it
 		      kind_label(it->kind), "tags", tags, "age", age, "age-source", it->time_src,
 		      "subject", it->subject, "verdict", it->keep ? "keep" : "delete", "reason",
 		      it->reason ? it->reason : "");
-	(void)pr;
 	return o;
 }
 
@@ -274,7 +272,7 @@ static int report_plan(struct prune *pr, size_t *ndel, size_t *nkeep)
 			fprintf(pr->rt->out, "%.19s  %-40s  %-5s  %s: %s\n", it->digest,
 				buf_cstr(&tags), buf_cstr(&age), it->keep ? "keep" : "delete",
 				it->reason);
-		if (!(o = item_json(pr, it, buf_cstr(&age))) || json_array_append_new(arr, o)) {
+		if (!(o = item_json(it, buf_cstr(&age))) || json_array_append_new(arr, o)) {
 			rc = err_set(E_NOMEM, "out of memory");
 			break;
 		}

@@ -93,6 +93,8 @@ struct scan {
 	struct strlist pending;              /* digests to read next round */
 	struct strlist pending_subject;      /* of those, subjects: recorded as gone if absent */
 	struct strlist tried;                /* read by digest already (found or not) */
+	struct strlist asked;                /* images the referrers API was asked about */
+	int api;                             /* the registry has the referrers API */
 };
 
 static int add_pending(struct scan *sc, const char *d, int subject)
@@ -252,18 +254,21 @@ out:
 	return rc;
 }
 
-/* With the referrers API, each image's referrers (no tag names them). */
+/* With the referrers API, each image's referrers (no tag names them): those of the images
+ * not asked about yet, as discovery adds images. */
 static int scan_referrers_api(struct scan *sc)
 {
 	struct strlist images = STRLIST_INIT;
 	int rc = 0;
 
-	if (!registry_referrers_supported(sc->reg, sc->path))
-		return 0;
-	for (size_t i = 0; i < sc->s->len && !rc; i++)
-		if (sc->s->items[i].kind == RETENTION_IMAGE ||
-		    sc->s->items[i].kind == RETENTION_PLATFORM)
-			rc = strlist_add(&images, sc->s->items[i].digest);
+	for (size_t i = 0; i < sc->s->len && !rc; i++) {
+		const struct retention_item *it = &sc->s->items[i];
+
+		if ((it->kind == RETENTION_IMAGE || it->kind == RETENTION_PLATFORM) && !it->absent &&
+		    !strlist_contains(&sc->asked, it->digest) &&
+		    !(rc = strlist_add(&images, it->digest)))
+			rc = strlist_add(&sc->asked, it->digest);
+	}
 	for (size_t i = 0; i < images.len && !rc; i++) {
 		json_t *index = NULL;
 
@@ -412,12 +417,15 @@ out:
 int retention_scan(struct registry *reg, const char *path, struct retention_set *s)
 {
 	struct scan sc = { reg, path, s, { 0 }, STRLIST_INIT, STRLIST_INIT, STRLIST_INIT,
-			   STRLIST_INIT, STRLIST_INIT };
+			   STRLIST_INIT, STRLIST_INIT, STRLIST_INIT, 0 };
 	int rc;
 
-	if ((rc = scan_tags(&sc)) || (rc = scan_referrers_api(&sc)))
+	if ((rc = scan_tags(&sc)))
 		goto out;
+	sc.api = registry_referrers_supported(reg, path);
 	for (int round = 0; round < SCAN_MAX_ROUNDS && !rc; round++) {
+		if (sc.api && (rc = scan_referrers_api(&sc)))
+			break;
 		/* The digests the ledger names: images promoted once, maybe untagged now. */
 		for (size_t i = 0; i < sc.records.len && !rc; i++)
 			if (!(rc = add_pending(&sc, sc.records.items[i].digest, 0)))
@@ -437,5 +445,6 @@ out:
 	strlist_clear(&sc.pending);
 	strlist_clear(&sc.pending_subject);
 	strlist_clear(&sc.tried);
+	strlist_clear(&sc.asked);
 	return rc;
 }
