@@ -118,6 +118,14 @@ du_after=$(du -sb "$T/registry-A/data" | cut -f1)
 for k in 3 4 5 6 k; do skopeo copy -q --src-tls-verify=false "docker://$RA/app@${D[$k]}" "dir:$T/pull-$k" || fail "kept image $k not whole after GC"; done
 pass "prune__garbage_collection_frees_the_blobs"
 
+# History still lists the kept digests' promotions (the walk ends at the deleted ones).
+actions_env
+run C history --stage prod
+recs=$(gh_output records)
+assert_contains "$recs" "${D[4]}" "prod history: D4's promotion"
+assert_contains "$recs" "${D[3]}" "prod history: D3's promotion"
+pass "prune__history_keeps_the_kept_digests_records"
+
 # Rollback to each stage's kept target still works.
 actions_env
 run C rollback --stage prod
