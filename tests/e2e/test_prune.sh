@@ -13,6 +13,8 @@ source "$(dirname "$0")/lib_registry.sh"
 need openssl
 PY=/usr/bin/python3
 start_registry A
+A_PID=$! # start_registry's server: stopped for the garbage collection, as its docs ask
+grep -q "registry-A/config.yml" "/proc/$A_PID/cmdline" || fail "registry A's pid not found"
 RA=127.0.0.1:$A_PORT
 cat >"$T/convoy.yml" <<EOC
 stages:
@@ -72,12 +74,17 @@ assert_contains "$(verdict "$plan" "${D[1]}")" "keep: younger than 30d" "dry run
 assert_contains "$(cat "$T/dry.err")" "dry run:" "dry run: says so"
 pass "prune__dry_run_is_the_default_and_changes_nothing"
 
-# --tag-pattern asks for a tag outside convoy's patterns.
-CONVOY_NOW=2030-01-01T00:00:00Z C prune "$RA/app" --keep 1 --older-than 30d --tag-pattern '^keep' --format json >"$T/pat.json" 2>"$T/pat.err" \
-	|| { cat "$T/pat.err"; fail "prune --tag-pattern"; }
-plan=$($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["plan"]))' "$T/pat.json")
+# --tag-pattern asks for a tag outside convoy's patterns; under Actions too, no dry-run input
+# is a dry run.
+actions_env
+env CONVOY_NOW=2030-01-01T00:00:00Z "$CONVOY" prune "$RA/app" --keep 1 --older-than 30d --tag-pattern '^keep' \
+	--pipeline-file "$T/convoy.yml" --insecure-registry "$RA" >"$T/pat.out" 2>&1 || { cat "$T/pat.out"; fail "prune --tag-pattern"; }
+plan=$(gh_output plan)
 assert_contains "$(verdict "$plan" "${D[k]}")" "delete" "--tag-pattern: keepme may go"
-assert_eq "$(state)" "$before" "dry run with --tag-pattern: unchanged"
+assert_contains "$(verdict "$plan" "${D[2]}")" "delete: older than 30d" "in 2030, D2 may go"
+assert_eq "$(gh_output deleted)" 0 "Actions without dry-run: deleted output"
+assert_contains "$(cat "$T/gh/summary")" "(dry run)" "Actions without dry-run: the summary says dry run"
+assert_eq "$(state)" "$before" "dry run under Actions: unchanged"
 pass "prune__tag_pattern_extends_what_may_go"
 
 # The real run, in the job's clock of 2030: everything is old; the stages decide.
@@ -111,8 +118,12 @@ assert_contains "$(verdict "$plan" "${D[4]}")" "keep: current in prod" "D4's rea
 assert_contains "$(cat "$T/gh/summary")" "| Digest | Tags | Age | Verdict |" "summary table"
 pass "prune__deletes_what_no_stage_needs_and_keeps_tags_rollback_targets_and_signatures"
 
-# The registry's garbage collection frees the deleted images' blobs (no writes meanwhile).
+# The registry's garbage collection, with the registry stopped (its documentation: read-only
+# or not running), frees the deleted images' blobs; then the registry serves again.
+kill "$A_PID"; wait "$A_PID" || true
 docker-registry garbage-collect "$T/registry-A/config.yml" >"$T/gc.out" 2>&1 || { cat "$T/gc.out"; fail "garbage-collect"; }
+docker-registry serve "$T/registry-A/config.yml" >>"$T/registry-A/log" 2>&1 &
+A_PID=$!; at_exit "kill $A_PID"; wait_port "$A_PORT" "$A_PID"
 du_after=$(du -sb "$T/registry-A/data" | cut -f1)
 [ "$du_after" -lt "$((du_before - 3 * 400000))" ] || fail "storage did not shrink by three images' layers: $du_before -> $du_after bytes"
 for k in 3 4 5 6 k; do skopeo copy -q --src-tls-verify=false "docker://$RA/app@${D[$k]}" "dir:$T/pull-$k" || fail "kept image $k not whole after GC"; done
