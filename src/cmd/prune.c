@@ -395,7 +395,7 @@ int cmd_prune(struct rt *rt, int argc, char **argv)
 	struct prune pr = { 0 };
 	struct inputs in;
 	size_t ndel = 0, nkeep = 0, deleted = 0;
-	char num[32];
+	struct buf num = BUF_INIT;
 	int rc = inputs_parse(rt, cmd_prune_inputs, argc, argv, &in);
 
 	pr.rt = rt;
@@ -415,13 +415,15 @@ int cmd_prune(struct rt *rt, int argc, char **argv)
 	else
 		rt_info(rt, "deleted %zu manifest%s, kept %zu; the registry frees their blobs at "
 			    "its next garbage collection", deleted, deleted == 1 ? "" : "s", nkeep);
-	snprintf(num, sizeof(num), "%zu", deleted); /* a count always fits */
-	if (!(rc = out_set(rt, "deleted", num))) {
-		snprintf(num, sizeof(num), "%zu", nkeep);
-		rc = out_set(rt, "kept", num);
+	if (!(rc = buf_printf(&num, "%zu", deleted)) &&
+	    !(rc = out_set(rt, "deleted", buf_cstr(&num)))) {
+		buf_reset(&num);
+		if (!(rc = buf_printf(&num, "%zu", nkeep)))
+			rc = out_set(rt, "kept", buf_cstr(&num));
 	}
 out:
 	promote_cli_stats(rt, pr.rs);
+	buf_free(&num);
 	prune_free(&pr);
 	inputs_free(&in);
 	return rc;
