@@ -410,9 +410,12 @@ int cmd_prune(struct rt *rt, int argc, char **argv)
 	if (pr.dry_run)
 		rt_info(rt, "dry run: %zu manifest%s would be deleted, %zu kept; --dry-run=false "
 			    "(dry-run: false) deletes them", ndel, ndel == 1 ? "" : "s", nkeep);
-	else if (ndel && (rc = delete_planned(&pr, &deleted)))
+	else if (ndel && (rc = delete_planned(&pr, &deleted))) {
+		/* What went before the failure, for an `if: failure()` step. */
+		if (!buf_printf(&num, "%zu", deleted) && !out_set(rt, "deleted", buf_cstr(&num)))
+			out_keep_on_failure(rt, "deleted");
 		goto out;
-	else
+	} else
 		rt_info(rt, "deleted %zu manifest%s, kept %zu; the registry frees their blobs at "
 			    "its next garbage collection", deleted, deleted == 1 ? "" : "s", nkeep);
 	if (!(rc = buf_printf(&num, "%zu", deleted)) &&

@@ -167,8 +167,11 @@ pid=$!; at_exit "kill $pid"; wait_port "$port" "$pid"
 RB=127.0.0.1:$port
 skopeo copy -q --dest-tls-verify=false "oci:$T/img-s" "docker://$RB/app:sha-1234567"
 skopeo copy -q --dest-tls-verify=false "oci:$T/img-k" "docker://$RB/app:dev"
+actions_env
 set +e; CONVOY_NOW=2030-01-01T00:00:00Z "$CONVOY" prune "$RB/app" --stages "dev=$RB/app:dev" --insecure-registry "$RB" --keep 1 --dry-run=false >"$T/nd.out" 2>&1; rc=$?; set -e
 assert_eq "$rc" 1 "prune on a registry without deletion"
 assert_contains "$(cat "$T/nd.out")" "registry $RB refuses to delete" "the error names the registry"
 assert_eq "$(digest_of "$RB/app:sha-1234567")" "${D[s]}" "nothing deleted there"
+assert_eq "$(gh_output deleted)" 0 "the deleted output on failure"
+assert_contains "$(cat "$T/nd.out")" "::error" "the failure is an error annotation"
 pass "prune__registry_refusing_deletion_is_named_before_anything_goes"
