@@ -50,6 +50,10 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$T/k1.pem"
 openssl ec -in "$T/k1.pem" -pubout -out "$T/k1.pub" 2>/dev/null
 run "$CONVOY" sign --key "$T/k1.pem" --image "$RA/app@${D[1]}"
 run "$CONVOY" sign --key "$T/k1.pem" --image "$RA/app@${D[4]}"
+# An orphan: image o is signed, then deleted outside convoy; its .sig tag and referrers index stay.
+push o v0.1; D[o]=$(digest_of "$RA/app:v0.1")
+run "$CONVOY" sign --key "$T/k1.pem" --image "$RA/app@${D[o]}"
+$PY -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="DELETE"))' "http://$RA/v2/app/manifests/${D[o]}"
 tags_of() { skopeo list-tags --tls-verify=false "docker://$RA/app" | $PY -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["Tags"])))'; }
 exists() { skopeo inspect --raw --tls-verify=false "docker://$RA/app@$1" >/dev/null 2>&1; }
 state() { tags_of; for d in "${D[@]}"; do exists "$d" && echo "$d"; done | sort; }
@@ -61,6 +65,8 @@ else: print("absent")' "$1" "$2"; }
 assert_eq "$(digest_of "$RA/app:qa")" "${D[5]}" "qa before prune"
 assert_eq "$(digest_of "$RA/app:prod")" "${D[4]}" "prod before prune"
 assert_contains "$(tags_of)" "sha256-${D[1]#sha256:}.sig" "D1's signature tag"
+assert_contains "$(tags_of)" "sha256-${D[o]#sha256:}.sig" "the orphan's signature tag"
+exists "${D[o]}" && fail "the orphan's image was not deleted by the test"
 
 # The dry run is the default: the plan, and nothing changes in the registry.
 before=$(state)
@@ -98,6 +104,7 @@ want_del=$($PY -c 'import json,sys; print(sum(e["verdict"] == "delete" for e in 
 assert_eq "$(gh_output deleted)" "$want_del" "deleted output = the plan's deletions"
 [ "$want_del" -ge 9 ] || fail "expected the images, records, signatures and indexes of D1, D2 and the sha-* image to go, plan: $plan"
 assert_outputs_in_action_yml "$GITHUB_OUTPUT"
+assert_not_contains "$(tags_of)" "sha256-${D[o]#sha256:}" "the orphan's signature tag and referrers index are gone"
 for k in 1 2 s; do exists "${D[$k]}" && fail "deleted digest $k (${D[$k]}) still resolves"; done
 for k in 3 4 5 6 k; do exists "${D[$k]}" || fail "kept digest $k (${D[$k]}) is gone"; done
 for d in $P1; do exists "$d" && fail "platform manifest $d of the deleted index 1 still resolves"; done
