@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	COMMAND("deploy", deploy),
 	COMMAND("sign", sign),
 	COMMAND("verify", verify),
+	COMMAND("prune", prune),
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

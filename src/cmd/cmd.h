@@ -30,5 +30,6 @@ DECLARE_COMMAND(plan_comment);
 DECLARE_COMMAND(deploy);
 DECLARE_COMMAND(sign);
 DECLARE_COMMAND(verify);
+DECLARE_COMMAND(prune);
 
 #endif
