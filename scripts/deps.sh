@@ -34,6 +34,7 @@ pkgs="
 	valgrind
 	qemu-user-static
 	time
+	jq
 "
 # shellcheck disable=SC2086
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
