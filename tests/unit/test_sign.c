@@ -136,6 +136,9 @@ static void test_sign__dsse_pae_envelope_and_tamper(void)
 	CHECK_STR(dig, D1);
 	CHECK_STR(pt, "https://example/p");
 	CHECK_STR(json_string_value(json_object_get(pred, "stage")), "qa");
+	free(dig);
+	free(pt);
+	json_decref(pred);
 	dsse_envelope_free(&e);
 	/* The payload type is signed too: changing it breaks the signature. */
 	at = strstr(env.data, "in-toto");
