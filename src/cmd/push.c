@@ -25,6 +25,7 @@
 #include "cmd/tags_compute.h"
 #include "registry/buildkit.h"
 #include "registry/client.h"
+#include "registry/convert.h"
 #include "registry/push.h"
 #include "registry/reference.h"
 #include "registry/source.h"
@@ -47,6 +48,9 @@ const struct input_def cmd_push_inputs[] = {
 	  "byte for byte) or drop" },
 	{ "platform", 0, NULL,
 	  "push this platform's manifest alone (os/arch[/variant]) from a multi-platform source" },
+	{ "media-types", 0, NULL,
+	  "convert the manifests to docker (Docker v2 schema 2) or oci media types (gzip layers "
+	  "only; default: as built)" },
 	{ "by-digest", IN_BOOL, "false",
 	  "push by digest only, no tag: the repositories are images' names (or tag-list's, "
 	  "without tags); outputs digest and platform, for `convoy merge` to join" },
@@ -109,13 +113,32 @@ static const char *attest_outcome(const struct registry_source *src, enum regist
 {
 	if (!src->nattestations)
 		return "none";
-	if (!src->source_digest)
+	if (m == REGISTRY_ATTEST_KEEP)
 		return "kept";
 	return m == REGISTRY_ATTEST_REFERRERS && src->nreferrers ? "referrers" : "dropped";
 }
 
+/* The summary's account of a reshaped source: what was done to it, in words. */
+static int reshape_how(struct buf *b, const struct registry_source *src, const char *attest,
+		       const char *platform, const char *media_types)
+{
+	int rc = 0;
+
+	if (!strcmp(attest, "referrers"))
+		rc = buf_printf(b, "BuildKit's attestations moved out of the index into OCI "
+				   "referrers of their platform's manifest");
+	else if (!strcmp(attest, "dropped"))
+		rc = buf_printf(b, "BuildKit's attestations dropped");
+	if (!rc && platform)
+		rc = buf_printf(b, "%s%s's manifest alone", b->len ? "; " : "",
+				src->images[0].platform ? src->images[0].platform : platform);
+	if (!rc && media_types)
+		rc = buf_printf(b, "%s%s media types", b->len ? "; " : "", media_types);
+	return rc;
+}
+
 static int write_outputs(struct rt *rt, struct registry_source *src, struct dest *d, size_t nd,
-			 struct tag_target *t, size_t nt, const char *attest)
+			 struct tag_target *t, size_t nt, const char *attest, const char *how)
 {
 	struct strlist refs = STRLIST_INIT, tags = STRLIST_INIT, plats = STRLIST_INIT;
 	json_t *meta = json_object(), *jimgs = json_array();
@@ -221,14 +244,8 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 			summary_add(rt, "%s- `%s` %s\n", i ? "" : "\nPlatforms:\n",
 				    src->images[i].platform, src->images[i].digest);
 	if (src->source_digest)
-		summary_add(rt, "\nThe source `%s` was reshaped before the push: `%s` is a "
-				"new digest (%s%s).\n",
-			    src->source_digest,
-			    src->digest, src->is_index ? "an index of real platforms only" :
-							  "one platform's manifest",
-			    !src->nattestations ? "" :
-			    src->nreferrers ? "; BuildKit's attestations are its referrers" :
-					      "; BuildKit's attestations were dropped");
+		summary_add(rt, "\nThe source `%s` was reshaped before the push (%s): `%s` is a "
+				"new digest.\n", src->source_digest, how, src->digest);
 	for (size_t i = 0; i < src->nreferrers; i++)
 		summary_add(rt, "%s- `%s` attestation of %s (%s)\n", i ? "" : "\nReferrers:\n",
 			    src->referrers[i].digest, src->referrers[i].subject,
@@ -403,6 +420,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	struct sign_key *key = NULL;
 	enum sign_storage storage = SIGN_STORAGE_BOTH;
 	enum registry_attest_mode amode = REGISTRY_ATTEST_REFERRERS;
+	enum registry_media_types mts = REGISTRY_MT_AS_IS;
 	int rc, have_tr = 0, create_repo = 0, by_digest = 0;
 
 	memset(&tr, 0, sizeof(tr));
@@ -420,7 +438,9 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	    (rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
 				     "input 'signature-storage'", &storage)) ||
 	    (rc = registry_attest_mode_parse(inputs_get(&in, "attestations"),
-					     "input 'attestations'", &amode)))
+					     "input 'attestations'", &amode)) ||
+	    (rc = registry_media_types_parse(inputs_get(&in, "media-types"),
+					     "input 'media-types'", &mts)))
 		goto out;
 	if (inputs_get(&in, "platform") && (rc = check_platform(inputs_get(&in, "platform"))))
 		goto out;
@@ -519,13 +539,14 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = registry_source_platforms(src)) ||
-	    (rc = registry_source_reshape(src, amode, inputs_get(&in, "platform"))))
+	    (rc = registry_source_reshape(src, amode, inputs_get(&in, "platform"))) ||
+	    (rc = registry_source_convert(src, mts)))
 		goto out;
 	if (src->nattestations && amode == REGISTRY_ATTEST_DROP)
 		wf_notice(rt, "attestations", "BuildKit's %zu attestation manifest%s (provenance, "
 			  "SBOM) dropped: %s is pushed without them", src->nattestations,
 			  src->nattestations == 1 ? "" : "s", src->digest);
-	else if (src->source_digest)
+	if (src->source_digest)
 		rt_info(rt, "reshaped %s into %s (%zu platform%s, %zu referrer%s)",
 			src->source_digest, src->digest, src->nimages, src->nimages == 1 ? "" : "s",
 			src->nreferrers, src->nreferrers == 1 ? "" : "s");
@@ -605,7 +626,16 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			t[i].tag, src->digest);
 	if (by_digest)
 		rt_info(rt, "by digest: no tag written (join the platforms with convoy merge)");
-	rc = write_outputs(rt, src, d, nd, t, nt, attest_outcome(src, amode));
+	{
+		const char *attest = attest_outcome(src, amode);
+		struct buf how = BUF_INIT;
+
+		rc = reshape_how(&how, src, attest, inputs_get(&in, "platform"),
+				 inputs_get(&in, "media-types"));
+		if (!rc)
+			rc = write_outputs(rt, src, d, nd, t, nt, attest, buf_cstr(&how));
+		buf_free(&how);
+	}
 out:
 	/* Sessions are shared per host: close each once, before the names go. */
 	for (size_t i = nd; i-- > 0;)

@@ -7,7 +7,10 @@
 # sha256-<hex> tag schema index, behind tools/referrers_proxy.py through the referrers API.
 # keep pushes the layout's index byte for byte, drop pushes no attestation (and says so),
 # --platform pushes one manifest alone; bad values exit 2 naming the input and push nothing;
-# promote of the referrers-form index carries the provenance to the next stage.
+# promote of the referrers-form index carries the provenance to the next stage. --media-types
+# docker converts OCI manifests, config and gzip layers to Docker v2 schema 2 (the referrers
+# then refer to the converted manifests), oci the other way; a zstd layer, annotations, and
+# keep's in-toto layers are refused with exit 2 before anything is pushed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_registry.sh"
 PY=/usr/bin/python3
@@ -26,7 +29,8 @@ INTOTO=application/vnd.in-toto+json
 OCIM=application/vnd.oci.image.manifest.v1+json
 C() { "$CONVOY" "$@" --insecure-registry "$RA" --insecure-registry "$P"; }
 raw() { skopeo inspect --raw --tls-verify=false "docker://$1"; }
-tags_of() { skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null | $PY -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["Tags"])))'; }
+# tags_of REPO: its tags, sorted ("" for a repository that does not exist).
+tags_of() { skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null | $PY -c 'import json,sys; t=sys.stdin.read(); print(" ".join(sorted(json.loads(t)["Tags"])) if t.strip() else "")'; }
 # referrers_of tag:HOST|http://HOST REPO DIGEST: "artifactType digest" of each referrer, sorted.
 referrers_of() {
 	$PY - "$@" <<'PY'
@@ -102,7 +106,7 @@ assert_eq "$(gh_output digest)" "$DN" "digest output: the new index"
 assert_eq "$(gh_output source-digest)" "$DL" "source-digest output: the layout's"
 assert_eq "$(gh_output attestations)" referrers "attestations output"
 assert_outputs_in_action_yml "$GITHUB_OUTPUT"
-assert_contains "$(cat "$T/gh/summary")" "was reshaped before the push: \`$DN\` is a new digest" "summary says the digest is new"
+assert_contains "$(cat "$T/gh/summary")" "was reshaped before the push (BuildKit's attestations moved out of the index into OCI referrers of their platform's manifest): \`$DN\` is a new digest" "summary says the digest is new"
 assert_contains "$(cat "$T/p1.out")" "2 referrers (referrers tag schema" "log: the tag schema"
 check_referrers_form "$RA/app:v1" "tag:$RA" app
 assert_contains "$(tags_of "$RA/app")" "sha256-${DAMD#sha256:}" "the amd64 manifest's tag schema index"
@@ -178,3 +182,82 @@ C promote --stages "dev=$RA/app:v1; qa=$RA/qa/app:qa" --to qa >"$T/pr.out" 2>&1 
 assert_eq "$(digest_of "$RA/qa/app:qa")" "$DN" "promote: the index"
 check_referrers_form "$RA/qa/app:qa" "tag:$RA" qa/app
 pass "promote__carries_the_provenance_of_a_pushed_buildkit_index"
+
+# 8. --media-types docker: a manifest list of Docker manifests, the referrers on them.
+actions_env
+C push --source "$T/bk" --tag-list "$RA/dock:v1" --media-types docker >"$T/p8.out" 2>&1 || { cat "$T/p8.out"; fail "push --media-types docker"; }
+raw "$RA/dock:v1" >"$T/list.json" || fail "docker: not in the registry"
+DD=$(digest_of "$RA/dock:v1")
+assert_eq "$(gh_output digest)" "$DD" "docker: digest output"
+assert_eq "$(gh_output source-digest)" "$DL" "docker: source-digest output"
+$PY - "$T/list.json" <<'PY' || fail "docker: the list is not a Docker manifest list of real platforms"
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert l["mediaType"] == "application/vnd.docker.distribution.manifest.list.v2+json", l["mediaType"]
+assert [m["platform"]["architecture"] for m in l["manifests"]] == ["amd64", "arm64"]
+assert {m["mediaType"] for m in l["manifests"]} == {"application/vnd.docker.distribution.manifest.v2+json"}
+PY
+for d in $($PY -c 'import json,sys; print(" ".join(m["digest"] for m in json.load(open(sys.argv[1]))["manifests"]))' "$T/list.json"); do
+	raw "$RA/dock@$d" | $PY -c '
+import json, sys
+m = json.load(sys.stdin)
+assert m["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+assert m["config"]["mediaType"] == "application/vnd.docker.container.image.v1+json"
+assert {l["mediaType"] for l in m["layers"]} == {"application/vnd.docker.image.rootfs.diff.tar.gzip"}
+' || fail "docker: manifest $d is not a Docker v2 schema 2 image"
+	referrers_of "tag:$RA" dock "$d" >"$T/drefs"
+	[ "$(wc -l <"$T/drefs")" = 1 ] || fail "docker: $d has not one referrer"
+	raw "$RA/dock@$(awk '{print $2}' "$T/drefs")" | $PY -c '
+import json, sys
+m = json.load(sys.stdin)
+assert m["subject"]["digest"] == sys.argv[1] and m["subject"]["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json", m["subject"]
+' "$d" || fail "docker: the referrer of $d does not refer to the converted manifest"
+done
+rm -rf "$T/dock-copy"
+skopeo copy -q --src-tls-verify=false --all "docker://$RA/dock:v1" "dir:$T/dock-copy" || fail "docker: skopeo cannot copy the converted image"
+pass "push__media_types_docker_converts_the_index_manifests_and_layers"
+
+# Docker -> OCI: a Docker single image pushed as OCI.
+mkimage "$T/dimg" --seed 72 --docker
+actions_env
+C push --source "$T/dimg" --tag-list "$RA/tooci:v1" --media-types oci >"$T/p9.out" 2>&1 || { cat "$T/p9.out"; fail "push --media-types oci"; }
+raw "$RA/tooci:v1" | $PY -c '
+import json, sys
+m = json.load(sys.stdin)
+assert m["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+assert m["config"]["mediaType"] == "application/vnd.oci.image.config.v1+json"
+assert {l["mediaType"] for l in m["layers"]} == {"application/vnd.oci.image.layer.v1.tar+gzip"}
+' || fail "oci: not an OCI manifest"
+assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Architecture}}' "docker://$RA/tooci:v1")" amd64 "oci: the config is read"
+pass "push__media_types_oci_converts_a_docker_image"
+
+# What cannot be converted: exit 2, nothing pushed.
+mkimage "$T/zst" --seed 73
+$PY - "$T/zst" <<'PY'
+import hashlib, json, os, sys
+root = sys.argv[1]
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(os.path.join(root, "blobs", "sha256", d), "wb").write(data)
+    return "sha256:" + d, len(data)
+idx = json.load(open(os.path.join(root, "index.json")))
+top = idx["manifests"][0]
+m = json.load(open(os.path.join(root, "blobs", "sha256", top["digest"][7:])))
+m["layers"][1]["mediaType"] = "application/vnd.oci.image.layer.v1.tar+zstd"
+top["digest"], top["size"] = put(json.dumps(m, sort_keys=True).encode())
+json.dump(idx, open(os.path.join(root, "index.json"), "w"))
+PY
+mkimage "$T/ann" --seed 74 --annotation org.opencontainers.image.source=https://example.test/app
+badmt() {
+	local src=$1 want=$2; shift 2
+	set +e; C push --source "$src" --tag-list "$RA/badmt:v1" "$@" >"$T/badmt.out" 2>&1; rc=$?; set -e
+	assert_eq "$rc" 2 "exit code for $src $*"
+	assert_contains "$(cat "$T/badmt.out")" "$want" "message for $src $*"
+}
+badmt "$T/zst" "input 'media-types': manifest sha256:" --media-types docker
+assert_contains "$(cat "$T/badmt.out")" "has a layer of application/vnd.oci.image.layer.v1.tar+zstd: only gzip'd tar layers" "zstd: the reason"
+badmt "$T/ann" "has annotations, which Docker v2 schema 2 cannot carry" --media-types docker
+badmt "$T/bk" "has a layer of application/vnd.in-toto+json" --media-types docker --attestations keep
+badmt "$T/bk" "input 'media-types': 'v2' is not a family of media types: expected docker" --media-types v2
+assert_eq "$(tags_of "$RA/badmt")" "" "media-types refused: nothing pushed"
+pass "push__media_types_refuses_zstd_annotations_and_attestation_layers_with_exit_2"
