@@ -6,7 +6,7 @@
  * ECR repositories are created (aws/ecr.h) before anything is sent to a registry.
  * BuildKit's attestation manifests leave the index as OCI referrers of their platform's
  * manifest (registry/buildkit.h) unless --attestations says keep or drop; --platform pushes
- * one platform's manifest alone.
+ * one platform's manifest alone; --media-types converts OCI <-> Docker (registry/convert.h).
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -405,6 +405,38 @@ static int check_platform(const char *p)
 	return 0;
 }
 
+/* The source opened, its platforms known, and reshaped for attestations, platform and
+ * media-types: what is pushed, before any registry is contacted. */
+static int source_prepare(struct rt *rt, const struct inputs *in, enum registry_attest_mode amode,
+			  enum registry_media_types mts, int by_digest, struct registry_source **out)
+{
+	struct registry_source *src = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = registry_source_open(&src, inputs_get(in, "source"), NULL)))
+		return err_wrap(rc, "input 'source'");
+	if ((rc = registry_source_platforms(src)) ||
+	    (rc = registry_source_reshape(src, amode, inputs_get(in, "platform"))) ||
+	    /* one platform of a matrix build: merge joins manifests, not indexes */
+	    (by_digest && src->nattestations && amode != REGISTRY_ATTEST_KEEP &&
+	     (rc = registry_source_unwrap(src))) ||
+	    (rc = registry_source_convert(src, mts))) {
+		registry_source_free(src);
+		return rc;
+	}
+	if (src->nattestations && amode == REGISTRY_ATTEST_DROP)
+		wf_notice(rt, "attestations", "BuildKit's %zu attestation manifest%s (provenance, "
+			  "SBOM) dropped: %s is pushed without them", src->nattestations,
+			  src->nattestations == 1 ? "" : "s", src->digest);
+	if (src->source_digest)
+		rt_info(rt, "reshaped %s into %s (%zu platform%s, %zu referrer%s)",
+			src->source_digest, src->digest, src->nimages, src->nimages == 1 ? "" : "s",
+			src->nreferrers, src->nreferrers == 1 ? "" : "s");
+	*out = src;
+	return 0;
+}
+
 int cmd_push(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
@@ -534,22 +566,8 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	http_opts_defaults(&hopts);
 	if ((rc = net_inputs_apply(&in, &hopts)))
 		goto out;
-	if ((rc = registry_source_open(&src, inputs_get(&in, "source"), NULL))) {
-		rc = err_wrap(rc, "input 'source'");
+	if ((rc = source_prepare(rt, &in, amode, mts, by_digest, &src)))
 		goto out;
-	}
-	if ((rc = registry_source_platforms(src)) ||
-	    (rc = registry_source_reshape(src, amode, inputs_get(&in, "platform"))) ||
-	    (rc = registry_source_convert(src, mts)))
-		goto out;
-	if (src->nattestations && amode == REGISTRY_ATTEST_DROP)
-		wf_notice(rt, "attestations", "BuildKit's %zu attestation manifest%s (provenance, "
-			  "SBOM) dropped: %s is pushed without them", src->nattestations,
-			  src->nattestations == 1 ? "" : "s", src->digest);
-	if (src->source_digest)
-		rt_info(rt, "reshaped %s into %s (%zu platform%s, %zu referrer%s)",
-			src->source_digest, src->digest, src->nimages, src->nimages == 1 ? "" : "s",
-			src->nreferrers, src->nreferrers == 1 ? "" : "s");
 	if (create_repo && (rc = ensure_repositories(rt, d, nd, &ro)))
 		goto out;
 	hopts.insecure_hosts = &insecure;

@@ -277,3 +277,22 @@ out:
 	json_decref(top);
 	return rc;
 }
+
+int registry_source_unwrap(struct registry_source *s)
+{
+	struct registry_image *im = &s->images[0];
+
+	if (!s->is_index || s->nimages != 1)
+		return 0;
+	if (!s->source_digest && !(s->source_digest = strdup(s->digest)))
+		return err_set(E_NOMEM, "out of memory");
+	buf_reset(&s->top);
+	free(s->digest);
+	free(s->media_type);
+	s->digest = strdup(im->digest);
+	s->media_type = strdup(im->media_type);
+	s->is_index = 0;
+	if (!s->digest || !s->media_type)
+		return err_set(E_NOMEM, "out of memory");
+	return buf_add(&s->top, im->manifest.data, im->manifest.len);
+}

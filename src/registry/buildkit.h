@@ -35,4 +35,9 @@ const char *registry_attest_mode_name(enum registry_attest_mode m);
 int registry_source_reshape(struct registry_source *s, enum registry_attest_mode mode,
 			    const char *platform);
 
+/* An index left with one platform (a single-platform build with BuildKit's attestations)
+ * becomes that platform's manifest, its referrers kept: `push --by-digest` outputs the
+ * platform image that `convoy merge` joins. No change for anything else. */
+int registry_source_unwrap(struct registry_source *s);
+
 #endif

@@ -7,7 +7,8 @@
 # sha256-<hex> tag schema index, behind tools/referrers_proxy.py through the referrers API.
 # keep pushes the layout's index byte for byte, drop pushes no attestation (and says so),
 # --platform pushes one manifest alone; bad values exit 2 naming the input and push nothing;
-# promote of the referrers-form index carries the provenance to the next stage. --media-types
+# promote of the referrers-form index carries the provenance to the next stage; --by-digest of
+# a single-platform build pushes the platform's manifest, which merge joins. --media-types
 # docker converts OCI manifests, config and gzip layers to Docker v2 schema 2 (the referrers
 # then refer to the converted manifests), oci the other way; a zstd layer, annotations, and
 # keep's in-toto layers are refused with exit 2 before anything is pushed.
@@ -182,6 +183,19 @@ C promote --stages "dev=$RA/app:v1; qa=$RA/qa/app:qa" --to qa >"$T/pr.out" 2>&1 
 assert_eq "$(digest_of "$RA/qa/app:qa")" "$DN" "promote: the index"
 check_referrers_form "$RA/qa/app:qa" "tag:$RA" qa/app
 pass "promote__carries_the_provenance_of_a_pushed_buildkit_index"
+
+# --by-digest of a single-platform BuildKit build (an index of the platform and its
+# attestation): the platform's manifest with its referrer, which convoy merge joins.
+DS=$($PY "$CONVOY_SRC/tests/e2e/tools/mkimage.py" "$T/one" --seed 75 --platforms linux/arm64 --attestations)
+DSA=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$T/one/blobs/sha256/${DS#sha256:}")
+actions_env
+C push --source "$T/one" --images "$RA/mx" --by-digest >"$T/bd.out" 2>&1 || { cat "$T/bd.out"; fail "push --by-digest"; }
+assert_eq "$(gh_output digest)" "$DSA" "by-digest: the platform manifest's digest"
+assert_eq "$(referrers_of "tag:$RA" mx "$DSA" | awk '{print $1}')" "$INTOTO" "by-digest: its attestation is its referrer"
+actions_env
+C merge --image "$RA/mx" --digest "$DSA" --tag-list "$RA/mx:v1" >"$T/mg.out" 2>&1 || { cat "$T/mg.out"; fail "merge of the by-digest push"; }
+assert_eq "$(raw "$RA/mx:v1" | $PY -c 'import json,sys; print(" ".join(m["digest"] for m in json.load(sys.stdin)["manifests"]))')" "$DSA" "merge: the index of the platform"
+pass "push__by_digest_of_a_single_platform_buildkit_build_is_its_manifest_for_merge"
 
 # 8. --media-types docker: a manifest list of Docker manifests, the referrers on them.
 actions_env
