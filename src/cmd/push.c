@@ -4,6 +4,9 @@
  * Phase 1 puts blobs and manifests into every repository; phase 2 writes the tags, so a
  * failure anywhere leaves every existing tag where it was. With --create-repository, missing
  * ECR repositories are created (aws/ecr.h) before anything is sent to a registry.
+ * BuildKit's attestation manifests leave the index as OCI referrers of their platform's
+ * manifest (registry/buildkit.h) unless --attestations says keep or drop; --platform pushes
+ * one platform's manifest alone; --media-types converts OCI <-> Docker (registry/convert.h).
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -20,7 +23,9 @@
 #include "cmd/cmd.h"
 #include "cmd/net_inputs.h"
 #include "cmd/tags_compute.h"
+#include "registry/buildkit.h"
 #include "registry/client.h"
+#include "registry/convert.h"
 #include "registry/push.h"
 #include "registry/reference.h"
 #include "registry/source.h"
@@ -36,6 +41,16 @@ const struct input_def cmd_push_inputs[] = {
 	{ "source", IN_REQUIRED, NULL, "OCI layout directory, OCI archive or docker save tarball" },
 	TAGS_COMPUTE_INPUTS,
 	{ "tag-list", IN_MULTI, NULL, "full references to push to (instead of images/tags)" },
+	{ "attestations", 0, "referrers",
+	  "BuildKit's attestation manifests (unknown/unknown in the index): referrers (OCI 1.1 "
+	  "referrers of their platform's manifest, artifactType application/vnd.in-toto+json; "
+	  "the index pushed lists real platforms only, so its digest is new), keep (the index "
+	  "byte for byte) or drop" },
+	{ "platform", 0, NULL,
+	  "push this platform's manifest alone (os/arch[/variant]) from a multi-platform source" },
+	{ "media-types", 0, NULL,
+	  "convert the manifests to docker (Docker v2 schema 2) or oci media types (gzip layers "
+	  "only; default: as built)" },
 	{ "by-digest", IN_BOOL, "false",
 	  "push by digest only, no tag: the repositories are images' names (or tag-list's, "
 	  "without tags); outputs digest and platform, for `convoy merge` to join" },
@@ -92,8 +107,38 @@ static struct registry *find_reg(struct dest *d, size_t n, const char *host)
 	return NULL;
 }
 
+/* What became of BuildKit's attestations: "none" (the source had none), "kept",
+ * "referrers" or "dropped". */
+static const char *attest_outcome(const struct registry_source *src, enum registry_attest_mode m)
+{
+	if (!src->nattestations)
+		return "none";
+	if (m == REGISTRY_ATTEST_KEEP)
+		return "kept";
+	return m == REGISTRY_ATTEST_REFERRERS && src->nreferrers ? "referrers" : "dropped";
+}
+
+/* The summary's account of a reshaped source: what was done to it, in words. */
+static int reshape_how(struct buf *b, const struct registry_source *src, const char *attest,
+		       const char *platform, const char *media_types)
+{
+	int rc = 0;
+
+	if (!strcmp(attest, "referrers"))
+		rc = buf_printf(b, "BuildKit's attestations moved out of the index into OCI "
+				   "referrers of their platform's manifest");
+	else if (!strcmp(attest, "dropped"))
+		rc = buf_printf(b, "BuildKit's attestations dropped");
+	if (!rc && platform)
+		rc = buf_printf(b, "%s%s's manifest alone", b->len ? "; " : "",
+				src->images[0].platform ? src->images[0].platform : platform);
+	if (!rc && media_types)
+		rc = buf_printf(b, "%s%s media types", b->len ? "; " : "", media_types);
+	return rc;
+}
+
 static int write_outputs(struct rt *rt, struct registry_source *src, struct dest *d, size_t nd,
-			 struct tag_target *t, size_t nt)
+			 struct tag_target *t, size_t nt, const char *attest, const char *how)
 {
 	struct strlist refs = STRLIST_INIT, tags = STRLIST_INIT, plats = STRLIST_INIT;
 	json_t *meta = json_object(), *jimgs = json_array();
@@ -128,6 +173,20 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 			rc = strlist_take(&tags, buf_detach(&b));
 	}
 	json_object_set_new(meta, "digest", json_string(src->digest));
+	json_object_set_new(meta, "source-digest",
+			    json_string(src->source_digest ? src->source_digest : src->digest));
+	json_object_set_new(meta, "attestations", json_string(attest));
+	{
+		json_t *jr = json_array();
+
+		for (size_t i = 0; i < src->nreferrers; i++)
+			json_array_append_new(jr, json_pack("{s:s, s:s, s:s}", "digest",
+							    src->referrers[i].digest, "subject",
+							    src->referrers[i].subject,
+							    "artifactType",
+							    src->referrers[i].artifact_type));
+		json_object_set_new(meta, "referrers", jr);
+	}
 	json_object_set_new(meta, "media-type", json_string(src->media_type));
 	json_object_set_new(meta, "source", json_string(registry_source_kind_name(src->kind)));
 	json_object_set_new(meta, "images", jimgs);
@@ -148,6 +207,11 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 		char *r = strlist_join_dup(&refs, "\n"), *tg = strlist_join_dup(&tags, "\n");
 
 		rc = out_set(rt, "digest", src->digest);
+		if (!rc)
+			rc = out_set(rt, "source-digest",
+				     src->source_digest ? src->source_digest : src->digest);
+		if (!rc)
+			rc = out_set(rt, "attestations", attest);
 		if (!rc)
 			rc = out_set(rt, "platform", plat ? plat : "");
 		if (!rc)
@@ -179,6 +243,13 @@ static int write_outputs(struct rt *rt, struct registry_source *src, struct dest
 		if (src->images[i].platform)
 			summary_add(rt, "%s- `%s` %s\n", i ? "" : "\nPlatforms:\n",
 				    src->images[i].platform, src->images[i].digest);
+	if (src->source_digest)
+		summary_add(rt, "\nThe source `%s` was reshaped before the push (%s): `%s` is a "
+				"new digest.\n", src->source_digest, how, src->digest);
+	for (size_t i = 0; i < src->nreferrers; i++)
+		summary_add(rt, "%s- `%s` attestation of %s (%s)\n", i ? "" : "\nReferrers:\n",
+			    src->referrers[i].digest, src->referrers[i].subject,
+			    src->referrers[i].artifact_type);
 	free(s);
 	free(plat);
 	json_decref(meta);
@@ -313,6 +384,59 @@ out:
 	return rc;
 }
 
+/* --platform: os/arch or os/arch/variant, lower-case words (as OCI's platform fields are). */
+static int check_platform(const char *p)
+{
+	int parts = 1, ok = *p != 0 && *p != '/';
+
+	for (const char *c = p; *c && ok; c++) {
+		if (*c == '/') {
+			parts++;
+			ok = c[1] && c[1] != '/';
+		} else {
+			ok = islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' ||
+			     *c == '-' || *c == '.';
+		}
+	}
+	if (!ok || parts < 2 || parts > 3)
+		return err_set(E_USAGE, "input 'platform': '%s' is not a platform: expected "
+				       "os/arch or os/arch/variant (linux/amd64, linux/arm64/v8)",
+			       p);
+	return 0;
+}
+
+/* The source opened, its platforms known, and reshaped for attestations, platform and
+ * media-types: what is pushed, before any registry is contacted. */
+static int source_prepare(struct rt *rt, const struct inputs *in, enum registry_attest_mode amode,
+			  enum registry_media_types mts, int by_digest, struct registry_source **out)
+{
+	struct registry_source *src = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = registry_source_open(&src, inputs_get(in, "source"), NULL)))
+		return err_wrap(rc, "input 'source'");
+	if ((rc = registry_source_platforms(src)) ||
+	    (rc = registry_source_reshape(src, amode, inputs_get(in, "platform"))) ||
+	    /* one platform of a matrix build: merge joins manifests, not indexes */
+	    (by_digest && src->nattestations && amode != REGISTRY_ATTEST_KEEP &&
+	     (rc = registry_source_unwrap(src))) ||
+	    (rc = registry_source_convert(src, mts))) {
+		registry_source_free(src);
+		return rc;
+	}
+	if (src->nattestations && amode == REGISTRY_ATTEST_DROP)
+		wf_notice(rt, "attestations", "BuildKit's %zu attestation manifest%s (provenance, "
+			  "SBOM) dropped: %s is pushed without them", src->nattestations,
+			  src->nattestations == 1 ? "" : "s", src->digest);
+	if (src->source_digest)
+		rt_info(rt, "reshaped %s into %s (%zu platform%s, %zu referrer%s)",
+			src->source_digest, src->digest, src->nimages, src->nimages == 1 ? "" : "s",
+			src->nreferrers, src->nreferrers == 1 ? "" : "s");
+	*out = src;
+	return 0;
+}
+
 int cmd_push(struct rt *rt, int argc, char **argv)
 {
 	struct inputs in;
@@ -327,6 +451,8 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	struct ecr_repo_opts ro;
 	struct sign_key *key = NULL;
 	enum sign_storage storage = SIGN_STORAGE_BOTH;
+	enum registry_attest_mode amode = REGISTRY_ATTEST_REFERRERS;
+	enum registry_media_types mts = REGISTRY_MT_AS_IS;
 	int rc, have_tr = 0, create_repo = 0, by_digest = 0;
 
 	memset(&tr, 0, sizeof(tr));
@@ -342,7 +468,13 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	    (rc = inputs_get_bool(&in, "scan-on-push", &ro.scan_on_push)) ||
 	    (rc = aws_inputs_apply(rt, &in)) ||
 	    (rc = sign_storage_parse(inputs_get(&in, "signature-storage"),
-				     "input 'signature-storage'", &storage)))
+				     "input 'signature-storage'", &storage)) ||
+	    (rc = registry_attest_mode_parse(inputs_get(&in, "attestations"),
+					     "input 'attestations'", &amode)) ||
+	    (rc = registry_media_types_parse(inputs_get(&in, "media-types"),
+					     "input 'media-types'", &mts)))
+		goto out;
+	if (inputs_get(&in, "platform") && (rc = check_platform(inputs_get(&in, "platform"))))
 		goto out;
 	if (inputs_get(&in, "sign-key") &&
 	    (rc = sign_key_load(&key, inputs_get(&in, "sign-key"), 1, "input 'sign-key'")))
@@ -434,11 +566,7 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 	http_opts_defaults(&hopts);
 	if ((rc = net_inputs_apply(&in, &hopts)))
 		goto out;
-	if ((rc = registry_source_open(&src, inputs_get(&in, "source"), NULL))) {
-		rc = err_wrap(rc, "input 'source'");
-		goto out;
-	}
-	if ((rc = registry_source_platforms(src)))
+	if ((rc = source_prepare(rt, &in, amode, mts, by_digest, &src)))
 		goto out;
 	if (create_repo && (rc = ensure_repositories(rt, d, nd, &ro)))
 		goto out;
@@ -492,6 +620,11 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			d[i].stats.uploaded, d[i].stats.skipped, d[i].stats.mounted,
 			(unsigned long long)d[i].stats.bytes_sent,
 			d[i].stats.already_present ? " (already there)" : "");
+		if (d[i].stats.referrers)
+			rt_info(rt, "  %s: %u referrer%s (%s)", d[i].name, d[i].stats.referrers,
+				d[i].stats.referrers == 1 ? "" : "s",
+				d[i].stats.referrers_api ? "referrers API"
+							 : "referrers tag schema sha256-<hex>");
 	}
 	/* With a key, every repository's copy is signed before any tag points at it. */
 	for (size_t i = 0; key && i < nd; i++) {
@@ -511,7 +644,16 @@ int cmd_push(struct rt *rt, int argc, char **argv)
 			t[i].tag, src->digest);
 	if (by_digest)
 		rt_info(rt, "by digest: no tag written (join the platforms with convoy merge)");
-	rc = write_outputs(rt, src, d, nd, t, nt);
+	{
+		const char *attest = attest_outcome(src, amode);
+		struct buf how = BUF_INIT;
+
+		rc = reshape_how(&how, src, attest, inputs_get(&in, "platform"),
+				 inputs_get(&in, "media-types"));
+		if (!rc)
+			rc = write_outputs(rt, src, d, nd, t, nt, attest, buf_cstr(&how));
+		buf_free(&how);
+	}
 out:
 	/* Sessions are shared per host: close each once, before the names go. */
 	for (size_t i = nd; i-- > 0;)

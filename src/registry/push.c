@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "actions/runtime.h"
+#include "registry/referrers.h"
 #include "util/err.h"
 
 #define PROGRESS_MIN (16u * 1024 * 1024) /* layers this large get a progress line */
@@ -130,6 +131,35 @@ static int add_job(struct blob_job **jobs, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* The source's referrers, each after the manifest it refers to is in. */
+static int put_referrers(struct registry *r, const char *repo, struct registry_source *src,
+			 struct push_stats *stats)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < src->nreferrers && !rc; i++) {
+		struct registry_image *im = &src->referrers[i];
+		json_t *desc;
+		int ack = 0;
+
+		if ((rc = registry_manifest_put(r, repo, im->digest, im->media_type,
+						im->manifest.data, im->manifest.len, &ack)))
+			break;
+		stats->referrers++;
+		if (ack) {
+			stats->referrers_api = 1;
+			continue;
+		}
+		desc = json_pack("{s:s, s:s, s:I, s:s}", "mediaType", im->media_type, "digest",
+				 im->digest, "size", (json_int_t)im->manifest.len, "artifactType",
+				 im->artifact_type);
+		rc = desc ? registry_referrers_tag_add(r, repo, im->subject, desc)
+			  : err_set(E_NOMEM, "out of memory");
+		json_decref(desc);
+	}
+	return rc;
+}
+
 int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
 			struct registry_source *src, const char *mount_from, unsigned concurrency,
 			struct push_stats *stats)
@@ -141,16 +171,17 @@ int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
-	/* The destination already has this exact image: nothing to upload. */
+	/* The destination already has this exact image: nothing to upload but its referrers
+	 * (put again by digest: a registry that has them answers as before). */
 	rc = registry_manifest_head(r, repo, src->digest, &have, NULL);
-	if (!rc && have && !strcmp(have, src->digest)) {
-		free(have);
+	if (!rc && have && !strcmp(have, src->digest))
 		stats->already_present = 1;
-		return 0;
-	}
 	free(have);
 	if (rc && rc != E_NOTFOUND)
 		return rc;
+	err_clear();
+	if (stats->already_present && !src->nreferrers)
+		return 0;
 
 	memset(&p, 0, sizeof(p));
 	p.rt = rt;
@@ -160,9 +191,12 @@ int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
 	p.src = src;
 	p.stats = stats;
 	pthread_mutex_init(&p.lock, NULL);
-	for (size_t i = 0; i < src->nimages; i++) {
-		struct registry_image *im = &src->images[i];
+	for (size_t i = 0; i < src->nimages + src->nreferrers; i++) {
+		struct registry_image *im = i < src->nimages ? &src->images[i]
+							       : &src->referrers[i - src->nimages];
 
+		if (i < src->nimages && stats->already_present)
+			continue;
 		if ((rc = add_job(&p.jobs, &p.njobs, &cap, &im->config)))
 			goto out;
 		for (size_t l = 0; l < im->nlayers; l++)
@@ -189,7 +223,7 @@ int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
 		}
 	}
 	/* Every blob is in place: the manifests (children first), by digest, never by tag. */
-	for (size_t i = 0; i < src->nimages && src->is_index; i++) {
+	for (size_t i = 0; i < src->nimages && src->is_index && !stats->already_present; i++) {
 		struct registry_image *im = &src->images[i];
 
 		rc = registry_manifest_put(r, repo, im->digest, im->media_type, im->manifest.data,
@@ -197,8 +231,11 @@ int registry_push_image(struct rt *rt, struct registry *r, const char *repo,
 		if (rc)
 			goto out;
 	}
-	rc = registry_manifest_put(r, repo, src->digest, src->media_type, src->top.data,
-				   src->top.len, NULL);
+	if (!stats->already_present &&
+	    (rc = registry_manifest_put(r, repo, src->digest, src->media_type, src->top.data,
+					src->top.len, NULL)))
+		goto out;
+	rc = put_referrers(r, repo, src, stats);
 out:
 	pthread_mutex_destroy(&p.lock);
 	free(p.jobs);

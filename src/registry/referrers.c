@@ -206,3 +206,35 @@ int registry_referrers_get(struct registry *r, const char *repo, const char *dig
 	err_clear();
 	return registry_referrers_tag_get(r, repo, digest, index);
 }
+
+int registry_referrers_tag_add(struct registry *r, const char *repo, const char *subject,
+			       json_t *desc)
+{
+	const char *want = json_string_value(json_object_get(desc, "digest"));
+	struct buf tag = BUF_INIT;
+	json_t *index = NULL, *list;
+	char *body = NULL;
+	int rc;
+
+	if ((rc = registry_referrers_tag_get(r, repo, subject, &index)))
+		goto out;
+	list = json_object_get(index, "manifests");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *d = json_string_value(json_object_get(json_array_get(list, i), "digest"));
+
+		if (d && want && !strcmp(d, want))
+			goto out;
+	}
+	if (json_array_append(list, desc) || !(body = json_dumps(index, JSON_COMPACT))) {
+		rc = err_set(E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(rc = registry_referrers_tag_name(&tag, subject)))
+		rc = registry_manifest_put(r, repo, buf_cstr(&tag), REGISTRY_MT_OCI_INDEX, body,
+					   strlen(body), NULL);
+out:
+	free(body);
+	json_decref(index);
+	buf_free(&tag);
+	return rc;
+}

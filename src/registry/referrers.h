@@ -24,6 +24,10 @@ int registry_referrers_tag_get(struct registry *r, const char *repo, const char 
 /* Either: the API when present (*api = 1), else the tag schema (*api = 0). */
 int registry_referrers_get(struct registry *r, const char *repo, const char *digest,
 			   json_t **index, int *api);
+/* The tag schema's writer: adds desc (a manifest descriptor, borrowed) to the "sha256-<hex>"
+ * index of subject unless a descriptor of that digest is there; puts the index only then. */
+int registry_referrers_tag_add(struct registry *r, const char *repo, const char *subject,
+			       json_t *desc);
 /* "sha256-<hex>" of a digest into tag. */
 int registry_referrers_tag_name(struct buf *tag, const char *digest);
 

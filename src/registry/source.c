@@ -715,8 +715,10 @@ int registry_source_platforms(struct registry_source *s)
 	return 0;
 }
 
-static void image_free(struct registry_image *im)
+void registry_image_free(struct registry_image *im)
 {
+	free(im->subject);
+	free(im->artifact_type);
 	free(im->platform);
 	free(im->media_type);
 	free(im->digest);
@@ -735,11 +737,15 @@ void registry_source_free(struct registry_source *s)
 		return;
 	p = s->priv;
 	for (size_t i = 0; i < s->nimages; i++)
-		image_free(&s->images[i]);
+		registry_image_free(&s->images[i]);
 	/* A partially loaded image (error path) may hold allocations past nimages. */
 	if (s->images && s->images[s->nimages].digest)
-		image_free(&s->images[s->nimages]);
+		registry_image_free(&s->images[s->nimages]);
 	free(s->images);
+	for (size_t i = 0; i < s->nreferrers; i++)
+		registry_image_free(&s->referrers[i]);
+	free(s->referrers);
+	free(s->source_digest);
 	if (p) {
 		docker_save_remove(p->tmpdir);
 		free(p->tmpdir);

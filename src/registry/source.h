@@ -34,6 +34,10 @@ struct registry_image {
 	struct registry_blob_desc config;
 	struct registry_blob_desc *layers;
 	size_t nlayers;
+	/* A referrer (registry/buildkit: an attestation moved out of the index): the digest of
+	 * the manifest it refers to, and its artifactType; NULL for an image. */
+	char *subject;
+	char *artifact_type;
 };
 
 struct registry_source {
@@ -46,6 +50,11 @@ struct registry_source {
 	int is_index;
 	struct registry_image *images;
 	size_t nimages;
+	/* Pushed after the top manifest, each referring to one of images (registry/buildkit). */
+	struct registry_image *referrers;
+	size_t nreferrers;
+	char *source_digest;          /* the source's own top digest when reshaped, else NULL */
+	size_t nattestations;         /* BuildKit attestation manifests the source's index had */
 	void *priv;                   /* blob locations, temp dir */
 };
 
@@ -58,6 +67,7 @@ int registry_source_open(struct registry_source **out, const char *path, const c
  * where the layout holds the config; best effort (an image's platform stays NULL). */
 int registry_source_platforms(struct registry_source *s);
 void registry_source_free(struct registry_source *s);
+void registry_image_free(struct registry_image *im);
 const char *registry_source_kind_name(enum registry_source_kind k);
 
 /* A verifying blob reader: read() fails with E_INTEGRITY at the end when size or digest are

@@ -14,6 +14,13 @@ label: tags v1..vN, one new digest each for the price of a config blob (bench ro
 --docker writes Docker v2 schema 2 media types instead of OCI ones (single image only).
 --annotation K=V (repeatable) puts annotations on the top manifest (as BuildKit does with
 metadata-action's annotations output); without it the bytes are as before.
+--attestations (with --platforms) adds, as BuildKit does by default, one attestation manifest
+per platform after the platforms: an OCI image manifest whose layers are in-toto statements
+(application/vnd.in-toto+json, annotation in-toto.io/predicate-type: SLSA provenance v0.2 and
+an SPDX document) about that platform's manifest, listed in the index with platform
+unknown/unknown and the annotations vnd.docker.reference.type=attestation-manifest,
+vnd.docker.reference.digest=<the platform manifest's digest> (docs.docker.com, "Image
+attestation storage"). Without it the bytes are as before.
 """
 import argparse, gzip, hashlib, io, json, os, random, tarfile
 
@@ -74,6 +81,33 @@ def manifest(root, seed, layers, diffs, os_, arch, variant, cpu=None, mt=OCI):
             "digest": blob(root, man), "size": len(man),
             "platform": {"os": os_, "architecture": arch}}
 
+PREDICATES = (("https://slsa.dev/provenance/v0.2",
+               {"buildType": "https://mobyproject.org/buildkit@v1", "builder": {"id": ""}}),
+              ("https://spdx.dev/Document",
+               {"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "sbom"}))
+
+def attestation(root, seed, desc):
+    """The attestation manifest BuildKit writes for the platform manifest desc."""
+    layers = []
+    for ptype, pred in PREDICATES:
+        st = json.dumps({"_type": "https://in-toto.io/Statement/v0.1", "predicateType": ptype,
+                         "subject": [{"name": "pkg:docker/test@%s" % seed,
+                                      "digest": {"sha256": desc["digest"][7:]}}],
+                         "predicate": pred}, sort_keys=True).encode()
+        layers.append({"mediaType": "application/vnd.in-toto+json", "digest": blob(root, st),
+                       "size": len(st), "annotations": {"in-toto.io/predicate-type": ptype}})
+    cfg = json.dumps({"architecture": "unknown", "os": "unknown", "config": {},
+                      "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in layers]}},
+                     sort_keys=True).encode()
+    m = json.dumps({"schemaVersion": 2, "mediaType": OCI["manifest"],
+                    "config": {"mediaType": OCI["config"], "digest": blob(root, cfg),
+                               "size": len(cfg)},
+                    "layers": layers}, sort_keys=True).encode()
+    return {"mediaType": OCI["manifest"], "digest": blob(root, m), "size": len(m),
+            "annotations": {"vnd.docker.reference.digest": desc["digest"],
+                            "vnd.docker.reference.type": "attestation-manifest"},
+            "platform": {"architecture": "unknown", "os": "unknown"}}
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -85,7 +119,10 @@ def main():
     ap.add_argument("--platform", default="linux/amd64")
     ap.add_argument("--docker", action="store_true")
     ap.add_argument("--annotation", action="append", default=[])
+    ap.add_argument("--attestations", action="store_true")
     a = ap.parse_args()
+    if a.attestations and not a.platforms:
+        ap.error("--attestations needs --platforms (BuildKit writes them into an index)")
     for kv in a.annotation:
         k, _, v = kv.partition("=")
         ANNOTATIONS[k] = v
@@ -97,6 +134,8 @@ def main():
     if a.platforms:
         descs = [image(a.dir, a.seed, a.layers, a.layer_size, *p.split("/", 1))[0]
                  for p in a.platforms.split(",")]
+        if a.attestations:
+            descs += [attestation(a.dir, a.seed, d) for d in list(descs)]
         idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
                           "manifests": descs}, sort_keys=True).encode()
         top = {"mediaType": "application/vnd.oci.image.index.v1+json",
