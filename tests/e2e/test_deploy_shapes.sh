@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# deploy of what teams change, against the AWS stand-in (tools/aws_standin.py; signatures and
+# every request's shape checked by botocore): a rich task definition (volumes, placement,
+# runtime platform, proxy, tags...) is registered again whole but for the image; CODE_DEPLOY and
+# EXTERNAL services are refused before anything is registered; after a rollback the service is
+# read back and the revision really running is reported and recorded in the ledger; a
+# task-definition file or family:revision as the base; environment, secrets and several
+# containers; UpdateService's desired count, forced deployment and tag propagation.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_registry.sh"
+source "$(dirname "$0")/lib_aws.sh"
+need python3
+IMG="reg.example/app@sha256:$(printf 'c%.0s' $(seq 64))"
+SIDE="reg.example/side@sha256:$(printf 'd%.0s' $(seq 64))"
+ARN="arn:aws:ecs:eu-west-1:123456789012:task-definition/app"
+export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=secretkey AWS_REGION=eu-west-1
+export CONVOY_DEPLOY_POLL_MS=20 CONVOY_AWS_BACKOFF_MS=10 CONVOY_DEPLOY_HEALTH_BACKOFF_MS=5
+
+# A task definition with every member RegisterTaskDefinition takes, as the CLI writes it.
+cat >"$T/rich.json" <<'JSON'
+{"taskDefinition": {
+  "taskDefinitionArn": "arn:aws:ecs:eu-west-1:123456789012:task-definition/app:1",
+  "family": "app", "revision": 1, "status": "ACTIVE",
+  "taskRoleArn": "arn:aws:iam::123456789012:role/app-task",
+  "executionRoleArn": "arn:aws:iam::123456789012:role/app-exec",
+  "networkMode": "awsvpc",
+  "containerDefinitions": [
+    {"name": "app", "image": "old@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+     "cpu": 128, "memory": 256, "essential": true,
+     "portMappings": [{"containerPort": 8080, "protocol": "tcp", "name": "http"}],
+     "environment": [{"name": "MODE", "value": "prod"}, {"name": "TOKEN", "value": "plain"}],
+     "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}],
+     "mountPoints": [{"sourceVolume": "data", "containerPath": "/data", "readOnly": false}],
+     "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app"}},
+     "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"], "interval": 30, "timeout": 5, "retries": 3}},
+    {"name": "envoy", "image": "envoy@sha256:1111111111111111111111111111111111111111111111111111111111111111",
+     "essential": true, "user": "1337"},
+    {"name": "side", "image": "side@sha256:2222222222222222222222222222222222222222222222222222222222222222",
+     "essential": false, "dependsOn": [{"containerName": "app", "condition": "HEALTHY"}]}
+  ],
+  "volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-12345678", "rootDirectory": "/", "transitEncryption": "ENABLED"}}],
+  "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.availability-zone in [eu-west-1a, eu-west-1b]"}],
+  "requiresCompatibilities": ["EC2", "FARGATE"],
+  "cpu": "1024", "memory": "2048",
+  "pidMode": "task", "ipcMode": "none",
+  "proxyConfiguration": {"type": "APPMESH", "containerName": "envoy", "properties": [{"name": "ProxyIngressPort", "value": "15000"}, {"name": "IgnoredUID", "value": "1337"}]},
+  "inferenceAccelerators": [{"deviceName": "device1", "deviceType": "eia2.medium"}],
+  "ephemeralStorage": {"sizeInGiB": 50},
+  "runtimePlatform": {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"},
+  "requiresAttributes": [{"name": "com.amazonaws.ecs.capability.task-iam-role"}],
+  "compatibilities": ["EC2", "FARGATE"],
+  "registeredAt": 1733000000.0, "registeredBy": "arn:aws:iam::123456789012:user/ops"
+},
+"tags": [{"key": "team", "value": "web"}, {"key": "cost-center", "value": "42"},
+         {"key": "aws:cloudformation:stack-name", "value": "web-stack"}]}
+JSON
+
+run() { actions_env; "$CONVOY" deploy --cluster c --service web --image "$IMG" "$@" >"$T/out" 2>&1; }
+actions_of() { /usr/bin/python3 -c 'import json, sys; print(" ".join(json.loads(l)["action"] for l in open(sys.argv[1])))' "$LOG"; }
+# check PY-EXPR: evaluates with st (the stand-in's state), req(action) (the last request body)
+check() {
+	aws_state >"$T/state.json"
+	/usr/bin/python3 - "$T/state.json" "$LOG" "$T/rich.json" "$@" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+log = [json.loads(l) for l in open(sys.argv[2])]
+rich = json.load(open(sys.argv[3]))
+def req(action):
+    return [r["body"] for r in log if r["action"] == action][-1]
+def td(n):
+    return st["taskDefinitions"]["arn:aws:ecs:eu-west-1:123456789012:task-definition/app:%d" % n]
+RO = {"taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
+      "registeredAt", "registeredBy"}
+def same_but(a, b, containers):
+    """a == b outside the read-only fields, containers: {name: {key: value}} changed in a."""
+    a = {k: v for k, v in a.items() if k not in RO}
+    b = json.loads(json.dumps({k: v for k, v in b.items() if k not in RO}))
+    for c in b["containerDefinitions"]:
+        c.update(containers.get(c["name"], {}))
+    assert a == b, "\n%s\n!=\n%s" % (json.dumps(a, sort_keys=True), json.dumps(b, sort_keys=True))
+for expr in sys.argv[4:]:
+    exec(expr)
+PY
+}
+
+# 1. The rich task definition is registered again whole (tags too, but ECS's aws: ones), only
+#    the image changed; DescribeTaskDefinition asked for the tags.
+start_aws success --td1 "$T/rich.json"
+run --container app || { cat "$T/out"; fail "rich: deploy failed"; }
+assert_eq "$(gh_output status)" deployed "rich status"
+check 'same_but(td(2), rich["taskDefinition"], {"app": {"image": "'"$IMG"'"}})' \
+	'assert st["tags"][td(2)["taskDefinitionArn"]] == [{"key": "team", "value": "web"}, {"key": "cost-center", "value": "42"}], st["tags"]' \
+	'assert req("DescribeTaskDefinition")["include"] == ["TAGS"]' ||
+	fail "the registered revision differs from the rich one but for the image"
+pass "deploy_shapes__every_registrable_field_and_the_tags_are_kept"
+
+# 2. CODE_DEPLOY and EXTERNAL controllers: refused with what to use, nothing registered.
+for sc in codedeploy:CODE_DEPLOY:"CodeDeploy deployment" external:EXTERNAL:"the external controller"; do
+	IFS=: read -r name type hint <<<"$sc"
+	start_aws "$name"
+	if run; then fail "$name: deploy succeeded"; fi
+	assert_contains "$(cat "$T/out")" "uses the $type deployment controller" "$name: names the controller"
+	assert_contains "$(cat "$T/out")" "nothing was registered" "$name: says nothing changed"
+	case $name in
+	codedeploy) assert_contains "$(cat "$T/out")" "deploy it with a CodeDeploy deployment" "$name: what instead" ;;
+	external) assert_contains "$(cat "$T/out")" "deploy it with that controller" "$name: what instead" ;;
+	esac
+	assert_eq "$(actions_of)" "DescribeServices" "$name: only the service was read"
+	assert_eq "$(gh_output status)" failed "$name status"
+done
+pass "deploy_shapes__code_deploy_and_external_controllers_are_refused_before_registering"
