@@ -109,3 +109,55 @@ for sc in codedeploy:CODE_DEPLOY:"CodeDeploy deployment" external:EXTERNAL:"the 
 	assert_eq "$(gh_output status)" failed "$name status"
 done
 pass "deploy_shapes__code_deploy_and_external_controllers_are_refused_before_registering"
+
+# 3. After a rollback the service is read back: what really runs is the output and the ledger's.
+health() { # scenario
+	local port; port=$(free_port); HLOG="$T/health-$1-$RANDOM.log"; : >"$HLOG"
+	/usr/bin/python3 "$CONVOY_SRC/tests/e2e/tools/health_server.py" "$port" "$1" "$HLOG" & local pid=$!
+	at_exit "kill $pid"; wait_port "$port" "$pid"
+	HURL="http://127.0.0.1:$port/health"
+}
+health down
+start_registry REG
+RR=127.0.0.1:$REG_PORT
+mkimage "$T/img" --layers 1 --seed 71
+actions_env
+"$CONVOY" push --source "$T/img" --tag-list "$RR/app:prod" >"$T/out" 2>&1 || { cat "$T/out"; fail "seeding prod"; }
+SIMG="$RR/app@$(gh_output digest)"
+cat >"$T/convoy.yml" <<YML
+stages:
+  - name: prod
+    repository: $RR/app
+    tags: [prod]
+    deploy: {cluster: c, service: web, health-url: "$HURL"}
+YML
+ledger_td() { # the task definition of the newest deploy record of stage prod
+	actions_env
+	"$CONVOY" history --pipeline-file "$T/convoy.yml" --stage prod >"$T/hist" 2>&1 || { cat "$T/hist"; fail "history"; }
+	/usr/bin/python3 -c 'import json, sys
+print([r for r in json.loads(sys.argv[1]) if r.get("kind") == "deploy"][0]["task-definition"])' "$(gh_output records)"
+}
+deploy_stage() { actions_env; "$CONVOY" deploy --pipeline-file "$T/convoy.yml" --stage prod --image "$SIMG" --health-retries 0 "$@" >"$T/out" 2>&1; }
+start_aws success
+if deploy_stage; then fail "unhealthy deploy succeeded"; fi
+assert_eq "$(gh_output status)" rolled-back "rollback status"
+assert_eq "$(gh_output task-definition-arn)" "$ARN:2" "the tried revision"
+assert_eq "$(gh_output running-task-definition-arn)" "$ARN:1" "the revision running after the rollback"
+assert_contains "$(cat "$T/out")" "deploy: the service runs $ARN:1" "read back"
+assert_eq "$(actions_of | awk '{print $NF}')" DescribeServices "the service was read back last"
+assert_eq "$(ledger_td)" "$ARN:1" "the ledger records the revision running"
+# Another deployer overtakes the rollback: convoy reports what runs, not what it planned.
+start_aws elsewhere
+if deploy_stage; then fail "overtaken deploy succeeded"; fi
+assert_eq "$(gh_output status)" rollback-failed "overtaken status"
+assert_eq "$(gh_output running-task-definition-arn)" "$ARN:3" "the revision really running"
+assert_contains "$(cat "$T/out")" "deploy: the service runs $ARN:3" "read back (overtaken)"
+assert_eq "$(ledger_td)" "$ARN:3" "the ledger records what really runs"
+# A successful deploy runs (and records) the registered revision.
+health ok
+sed -i "s|health-url: \".*\"|health-url: \"$HURL\"|" "$T/convoy.yml"
+start_aws success
+deploy_stage || { cat "$T/out"; fail "healthy deploy failed"; }
+assert_eq "$(gh_output running-task-definition-arn)" "$ARN:2" "running after success"
+assert_eq "$(ledger_td)" "$ARN:2" "the ledger records the new revision"
+pass "deploy_shapes__after_a_rollback_the_service_is_read_back_and_recorded"
