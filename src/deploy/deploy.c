@@ -414,8 +414,8 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 	if (rc)
 		goto out;
 	res->deployment_id = dup_or_null(rollout_deployment_id(upd, res->task_definition_arn));
-	step(&r, "updated the service: deployment %s",
-	     res->deployment_id ? res->deployment_id : "(id unknown)");
+	step(&r, "updated the service: deployment %s (waiting up to %lu s)",
+	     res->deployment_id ? res->deployment_id : "(id unknown)", o->wait_timeout_s);
 	rc = wait_rollout(&r, res->task_definition_arn, res->deployment_id, &why);
 	if (!rc) {
 		step(&r, "rollout complete: %s", buf_cstr(&why));

@@ -161,3 +161,106 @@ deploy_stage || { cat "$T/out"; fail "healthy deploy failed"; }
 assert_eq "$(gh_output running-task-definition-arn)" "$ARN:2" "running after success"
 assert_eq "$(ledger_td)" "$ARN:2" "the ledger records the new revision"
 pass "deploy_shapes__after_a_rollback_the_service_is_read_back_and_recorded"
+
+# 4. task-definition: a file (the CLI's wrapper, or the bare object) or family:revision as the base.
+start_aws success
+run --container app --task-definition "$T/rich.json" || { cat "$T/out"; fail "file base failed"; }
+check 'same_but(td(2), rich["taskDefinition"], {"app": {"image": "'"$IMG"'"}})' \
+	'assert st["tags"][td(2)["taskDefinitionArn"]] == [{"key": "team", "value": "web"}, {"key": "cost-center", "value": "42"}]' ||
+	fail "the file's task definition was not the base"
+assert_not_contains "$(actions_of)" DescribeTaskDefinition "a file base is not described"
+assert_eq "$(gh_output previous-task-definition-arn)" "$ARN:1" "previous is still the service's"
+/usr/bin/python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["taskDefinition"], open(sys.argv[2], "w"))' "$T/rich.json" "$T/bare.json"
+start_aws success
+run --container app --task-definition "$T/bare.json" || { cat "$T/out"; fail "bare file base failed"; }
+check 'same_but(td(2), rich["taskDefinition"], {"app": {"image": "'"$IMG"'"}})' \
+	'assert st["tags"][td(2)["taskDefinitionArn"]] == []' || fail "the bare object was not the base"
+# family:revision: app:2 gets a variable; a deploy based on app:1 does not have it.
+start_aws success
+run --env ADDED=1 || { cat "$T/out"; fail "deploy with --env failed"; }
+run --task-definition app:1 || { cat "$T/out"; fail "family:revision base failed"; }
+check 'assert td(2)["containerDefinitions"][0]["environment"] == [{"name": "ADDED", "value": "1"}]' \
+	'assert "environment" not in td(3)["containerDefinitions"][0], td(3)' \
+	'assert req("DescribeTaskDefinition")["taskDefinition"] == "app:1"' || fail "app:1 was not the base"
+assert_contains "$(cat "$T/out")" "base: app:1 ($ARN:1)" "the base is named"
+# Bad input: exit 2, nothing asked of AWS.
+start_aws success
+printf '{"taskDefinition": ' >"$T/broken.json"
+for args in "$T/none/td.json|is neither a file nor family[:revision]" "app:x|is neither a file nor family[:revision]" \
+	"$T/broken.json|$T/broken.json is not JSON" "$T/convoy.yml|is not JSON"; do
+	rc=0; run --task-definition "${args%%|*}" || rc=$?
+	assert_eq "$rc" 2 "exit code for ${args%%|*}"
+	assert_contains "$(cat "$T/out")" "input 'task-definition'" "names the input (${args%%|*})"
+	assert_contains "$(cat "$T/out")" "${args#*|}" "says what is wrong (${args%%|*})"
+done
+[ ! -s "$LOG" ] || fail "AWS was called for a bad task-definition: $(actions_of)"
+pass "deploy_shapes__task_definition_file_or_revision_is_the_base"
+
+# 5. Environment, secrets and several containers in one deploy; secret values never printed.
+SEC="arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-token-XyZ123"
+start_aws success --td1 "$T/rich.json"
+run --container app --env MODE=canary --env NEW=a=b --secret TOKEN="$SEC" --container side="$SIDE" ||
+	{ cat "$T/out"; fail "overrides failed"; }
+check 'same_but(td(2), rich["taskDefinition"], {"app": {"image": "'"$IMG"'",
+    "environment": [{"name": "MODE", "value": "canary"}, {"name": "NEW", "value": "a=b"}],
+    "secrets": rich["taskDefinition"]["containerDefinitions"][0]["secrets"] + [{"name": "TOKEN", "valueFrom": "'"$SEC"'"}]},
+    "side": {"image": "'"$SIDE"'"}})' || fail "the overrides are not what was registered"
+assert_contains "$(cat "$T/out")" "::add-mask::$SEC" "the secret is masked"
+assert_eq "$(grep -v '::add-mask::' "$T/out" | grep -c -- "$SEC")" 0 "the secret is never printed"
+# The action's forms: lines in INPUT_ENVIRONMENT-VARIABLES and INPUT_SECRETS.
+start_aws success --td1 "$T/rich.json"
+actions_env
+env "INPUT_ENVIRONMENT-VARIABLES=MODE=blue
+EXTRA=2" "INPUT_SECRETS=TOKEN=$SEC" "INPUT_CONTAINER=app
+envoy=$SIDE" "$CONVOY" deploy --cluster c --service web --image "$IMG" >"$T/out" 2>&1 ||
+	{ cat "$T/out"; fail "overrides from INPUT_* failed"; }
+check 'c = {x["name"]: x for x in td(2)["containerDefinitions"]}' \
+	'assert c["app"]["environment"] == [{"name": "MODE", "value": "blue"}, {"name": "EXTRA", "value": "2"}], c["app"]' \
+	'assert c["app"]["secrets"][-1] == {"name": "TOKEN", "valueFrom": "'"$SEC"'"}' \
+	'assert c["envoy"]["image"] == "'"$SIDE"'" and c["side"]["image"].startswith("side@")' || fail "INPUT_* overrides"
+start_aws success --td1 "$T/rich.json"
+for args in "--env =x|input 'environment-variables': line 1 is not NAME=VALUE" \
+	"--secret NOEQUALS|input 'secrets': line 1 is not NAME=VALUE" \
+	"--container app --container envoy|both name the container of 'image'" \
+	"--container app --container side=notpinned|input 'container': 'notpinned' is not REPO@sha256:DIGEST" \
+	"--container app --container nope=$SIDE|no container 'nope' in the task definition"; do
+	rc=0; run ${args%%|*} || rc=$?
+	assert_eq "$rc" 2 "exit code for ${args%%|*}"
+	assert_contains "$(cat "$T/out")" "${args#*|}" "message for ${args%%|*}"
+done
+assert_not_contains "$(actions_of)" RegisterTaskDefinition "bad overrides registered something"
+pass "deploy_shapes__environment_secrets_and_several_containers"
+
+# 6. UpdateService members as amazon-ecs-deploy-task-definition names them; cluster 'default'.
+health down
+start_aws success
+actions_env
+"$CONVOY" deploy --service web --image "$IMG" --desired-count 3 --force-new-deployment \
+	--enable-ecs-managed-tags --propagate-tags SERVICE --wait-for-minutes 2 --health-url "$HURL" \
+	--health-retries 0 >"$T/out" 2>&1 && fail "unhealthy deploy succeeded"
+/usr/bin/python3 - "$LOG" <<'PY' || fail "UpdateService members"
+import json, sys
+ups = [json.loads(l)["body"] for l in open(sys.argv[1]) if json.loads(l)["action"] == "UpdateService"]
+assert ups[0] == {"cluster": "default", "service": "web", "taskDefinition": ups[0]["taskDefinition"],
+                  "desiredCount": 3, "forceNewDeployment": True, "enableECSManagedTags": True,
+                  "propagateTags": "SERVICE"}, ups[0]
+assert set(ups[1]) == {"cluster", "service", "taskDefinition"}, ups[1]  # the rollback: only the revision
+PY
+assert_contains "$(cat "$T/out")" "(waiting up to 120 s)" "wait-for-minutes is minutes"
+start_aws success
+run --enable-ecs-managed-tags=false || { cat "$T/out"; fail "managed tags false"; }
+/usr/bin/python3 -c 'import json, sys
+u = [json.loads(l)["body"] for l in open(sys.argv[1]) if json.loads(l)["action"] == "UpdateService"][0]
+assert u["enableECSManagedTags"] is False and "desiredCount" not in u and "forceNewDeployment" not in u and "propagateTags" not in u, u' "$LOG" ||
+	fail "unset members are not sent"
+assert_contains "$(cat "$T/out")" "(waiting up to 900 s)" "wait-timeout default"
+start_aws success
+for args in "--propagate-tags TASK|input 'propagate-tags': 'TASK' is not TASK_DEFINITION, SERVICE or NONE" \
+	"--desired-count -1|input 'desired-count'" "--wait-for-minutes 0|input 'wait-for-minutes'" \
+	"--force-new-deployment=maybe|input 'force-new-deployment'"; do
+	rc=0; run ${args%%|*} || rc=$?
+	assert_eq "$rc" 2 "exit code for ${args%%|*}"
+	assert_contains "$(cat "$T/out")" "${args#*|}" "message for ${args%%|*}"
+done
+[ ! -s "$LOG" ] || fail "AWS was called for bad UpdateService input: $(actions_of)"
+pass "deploy_shapes__update_service_members_and_the_default_cluster"
