@@ -153,6 +153,9 @@ static void write_summary(struct rt *rt, const struct deploy_opts *o,
 	summary_add(rt, " |\n| Previous | ");
 	summary_add_cell(rt, res->previous_task_definition_arn ? res->previous_task_definition_arn
 							       : "");
+	summary_add(rt, " |\n| Runs now | ");
+	summary_add_cell(rt, res->running_task_definition_arn ? res->running_task_definition_arn
+							      : "");
 	summary_add(rt, " |\n\n| Time | Step |\n| --- | --- |\n");
 	for (size_t i = 0; i < res->timeline.len; i++) {
 		const char *t = res->timeline.items[i], *tab = strchr(t, '\t');

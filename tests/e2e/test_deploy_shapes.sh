@@ -152,6 +152,7 @@ if deploy_stage; then fail "overtaken deploy succeeded"; fi
 assert_eq "$(gh_output status)" rollback-failed "overtaken status"
 assert_eq "$(gh_output running-task-definition-arn)" "$ARN:3" "the revision really running"
 assert_contains "$(cat "$T/out")" "deploy: the service runs $ARN:3" "read back (overtaken)"
+assert_contains "$(cat "$T/gh/summary")" "| Runs now | $ARN:3 |" "the summary says what runs"
 assert_eq "$(ledger_td)" "$ARN:3" "the ledger records what really runs"
 # A successful deploy runs (and records) the registered revision.
 health ok
