@@ -1,5 +1,5 @@
 /* aws/ecs: DescribeServices, DescribeTaskDefinition, RegisterTaskDefinition, UpdateService
- * (the task-definition rewrites are aws/ecs_taskdef.c). */
+ * RunTask, DescribeTasks (the task-definition rewrites are aws/ecs_taskdef.c). */
 #include "aws/ecs.h"
 
 #include <stdlib.h>
@@ -114,6 +114,76 @@ int ecs_update_service(struct aws_client *c, const char *cluster, const char *se
 		return err_set(E_HTTP, "ECS UpdateService: no service in the reply");
 	}
 	*out = json_incref(svc);
+	json_decref(resp);
+	return 0;
+}
+
+int ecs_run_task(struct aws_client *c, const char *cluster, const json_t *svc,
+		 const char *td_arn, const json_t *overrides, const char *started_by,
+		 char **task_arn)
+{
+	static const char *const copied[] = { "networkConfiguration", "launchType",
+					      "capacityProviderStrategy", "platformVersion" };
+	json_t *req = json_pack("{s:s,s:s,s:i,s:s}", "cluster", cluster, "taskDefinition", td_arn,
+				"count", 1, "startedBy", started_by);
+	json_t *resp = NULL, *f;
+	const char *arn;
+	int rc;
+
+	*task_arn = NULL;
+	if (!req)
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		json_t *v = json_object_get(svc, copied[i]);
+
+		if (v && !json_is_null(v) &&
+		    !(json_is_array(v) && !json_array_size(v)))
+			json_object_set(req, copied[i], v);
+	}
+	if (overrides)
+		json_object_set(req, "overrides", (json_t *)overrides);
+	rc = aws_call(c, &aws_service_ecs, "RunTask", req, &resp);
+	json_decref(req);
+	if (rc)
+		return rc;
+	f = json_array_get(json_object_get(resp, "failures"), 0);
+	arn = json_string_value(json_object_get(json_array_get(json_object_get(resp, "tasks"), 0),
+						"taskArn"));
+	if (!arn) {
+		const char *reason = json_string_value(json_object_get(f, "reason"));
+		const char *detail = json_string_value(json_object_get(f, "detail"));
+
+		rc = err_set(E_CONFLICT, "ECS RunTask of %s started no task: %s%s%s", td_arn,
+			     reason ? reason : "no reason given", detail ? ": " : "",
+			     detail ? detail : "");
+	} else if (!(*task_arn = strdup(arn))) {
+		rc = err_set(E_NOMEM, "out of memory");
+	}
+	json_decref(resp);
+	return rc;
+}
+
+int ecs_describe_task(struct aws_client *c, const char *cluster, const char *task_arn,
+		      json_t **out)
+{
+	json_t *req = json_pack("{s:s,s:[s]}", "cluster", cluster, "tasks", task_arn);
+	json_t *resp = NULL, *t;
+	int rc;
+
+	*out = NULL;
+	if (!req)
+		return err_set(E_NOMEM, "out of memory");
+	rc = aws_call(c, &aws_service_ecs, "DescribeTasks", req, &resp);
+	json_decref(req);
+	if (rc)
+		return rc;
+	t = json_array_get(json_object_get(resp, "tasks"), 0);
+	if (!json_is_object(t)) {
+		json_decref(resp);
+		return err_set(E_NOTFOUND, "ECS task %s in cluster '%s' not found", task_arn,
+			       cluster);
+	}
+	*out = json_incref(t);
 	json_decref(resp);
 	return 0;
 }

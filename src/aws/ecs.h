@@ -29,4 +29,17 @@ struct ecs_update_opts {
 int ecs_update_service(struct aws_client *c, const char *cluster, const char *service,
 		       const char *td_arn, const struct ecs_update_opts *uo, json_t **out);
 
+/*
+ * RunTask of one task of td_arn in the cluster, placed and networked as the service svc is
+ * (networkConfiguration, launchType or capacityProviderStrategy, platformVersion), with
+ * overrides (may be NULL) and startedBy; *task_arn gets the task's ARN (caller frees). A task
+ * ECS cannot place (failures) is an error naming the reason.
+ */
+int ecs_run_task(struct aws_client *c, const char *cluster, const json_t *svc,
+		 const char *td_arn, const json_t *overrides, const char *started_by,
+		 char **task_arn);
+/* DescribeTasks of one task: *out the task object (caller decrefs). */
+int ecs_describe_task(struct aws_client *c, const char *cluster, const char *task_arn,
+		      json_t **out);
+
 #endif

@@ -48,6 +48,12 @@ const struct input_def cmd_deploy_inputs[] = {
 						    "service tags (default: unchanged)" },
 	{ "propagate-tags", 0, NULL, "TASK_DEFINITION, SERVICE or NONE: whose tags the tasks get "
 				     "(default: unchanged)" },
+	{ "run-task", IN_BOOL, "false", "before the rollout, run the new revision once as a task "
+					"networked as the service (migrations); a non-zero exit of the "
+					"container fails the deploy, the service unchanged" },
+	{ "run-task-command", 0, NULL, "the container's command for that task, a JSON array "
+				       "(default: the image's)" },
+	{ "run-task-started-by", 0, "convoy", "RunTask startedBy of that task" },
 	{ "wait-timeout", 0, "900", "seconds to wait for the rollout (and for a rollback)" },
 	{ "wait-for-minutes", 0, NULL, "the wait timeout in minutes (wins over wait-timeout; as "
 				       "amazon-ecs-deploy-task-definition names it)" },
@@ -182,6 +188,7 @@ struct shape {
 	struct strlist names, images; /* container NAME=IMAGE lines, split */
 	struct strlist env, secrets;
 	struct ecs_container_override *ov;
+	json_t *command;
 };
 
 static void shape_free(struct shape *sh)
@@ -194,6 +201,35 @@ static void shape_free(struct shape *sh)
 	strlist_clear(&sh->env);
 	strlist_clear(&sh->secrets);
 	free(sh->ov);
+	json_decref(sh->command);
+}
+
+/* run-task, its command (a JSON array of strings) and startedBy. */
+static int shape_run_task(const struct inputs *in, struct shape *sh, struct deploy_opts *o)
+{
+	const char *cmd = inputs_get(in, "run-task-command");
+	int rc = inputs_get_bool(in, "run-task", &o->run_task);
+	size_t i;
+	json_t *a;
+
+	o->run_task_started_by = inputs_get(in, "run-task-started-by");
+	if (rc || !cmd)
+		return rc;
+	sh->command = json_loads(cmd, JSON_DECODE_ANY, NULL);
+	if (!json_is_array(sh->command) || !json_array_size(sh->command))
+		return err_set(E_USAGE, "input 'run-task-command': '%s' is not a JSON array of "
+					"strings (e.g. [\"./manage.py\", \"migrate\"])",
+			       cmd);
+	json_array_foreach(sh->command, i, a)
+		if (!json_is_string(a))
+			return err_set(E_USAGE, "input 'run-task-command': element %zu of '%s' is "
+						"not a string",
+				       i + 1, cmd);
+	if (!o->run_task)
+		return err_set(E_USAGE, "input 'run-task-command' is given but 'run-task' is not "
+					"true");
+	o->run_task_command = sh->command;
+	return 0;
 }
 
 /* family[:revision] or a task definition ARN: what DescribeTaskDefinition takes. */
@@ -328,6 +364,8 @@ static int shape_parse(struct rt *rt, const struct inputs *in, struct shape *sh,
 		rc = shape_vars(rt, in, sh);
 	if (!rc)
 		rc = shape_update(in, o);
+	if (!rc)
+		rc = shape_run_task(in, sh, o);
 	if (rc)
 		return rc;
 	sh->ov = calloc(sh->images.len + 1, sizeof(*sh->ov));
@@ -477,13 +515,13 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 		static const char *const kept[] = { "task-definition-arn",
 						    "previous-task-definition-arn",
 						    "running-task-definition-arn",
-						    "deployment-id", "status" };
+						    "deployment-id", "run-task-arn", "status" };
 		const char *vals[] = { res.task_definition_arn, res.previous_task_definition_arn,
 				       res.running_task_definition_arn, res.deployment_id,
-				       res.status };
+				       res.run_task_arn, res.status };
 		int orc = 0;
 
-		for (size_t i = 0; i < 5 && !orc; i++)
+		for (size_t i = 0; i < 6 && !orc; i++)
 			if (!(orc = out_set(rt, kept[i], vals[i] ? vals[i] : "")))
 				orc = out_keep_on_failure(rt, kept[i]);
 		if (!rc)

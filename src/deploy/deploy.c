@@ -331,6 +331,71 @@ static int render(struct run *r, const json_t *td, const json_t *tags, json_t **
 	return rc;
 }
 
+/*
+ * The one-off task (migrations) of the registered revision, placed and networked as the
+ * service, waited for until STOPPED. Its container's exit code decides; on failure the service
+ * is not touched.
+ */
+static int run_oneoff(struct run *r, const json_t *svc)
+{
+	const struct deploy_opts *o = r->o;
+	double deadline = now_s() + (double)o->wait_timeout_s;
+	json_t *ov = NULL;
+	struct buf why = BUF_INIT;
+	int rc;
+
+	if (o->run_task_command)
+		ov = json_pack("{s:[{s:s,s:O}]}", "containerOverrides", "name", r->res->container,
+			       "command", o->run_task_command);
+	rc = ecs_run_task(r->c, o->cluster, svc, r->res->task_definition_arn, ov,
+			  o->run_task_started_by ? o->run_task_started_by : "convoy",
+			  &r->res->run_task_arn);
+	json_decref(ov);
+	if (rc)
+		goto fail;
+	step(r, "one-off task %s started (%s, container %s)", r->res->run_task_arn,
+	     r->res->task_definition_arn, r->res->container);
+	for (;;) {
+		json_t *task = NULL;
+		enum rollout_verdict v;
+
+		if ((rc = ecs_describe_task(r->c, o->cluster, r->res->run_task_arn, &task)))
+			goto fail;
+		v = rollout_task_evaluate(task, r->res->container, &why);
+		json_decref(task);
+		if (v == ROLLOUT_DONE) {
+			step(r, "one-off task done: %s", buf_cstr(&why));
+			goto out;
+		}
+		if (v == ROLLOUT_FAILED) {
+			step(r, "one-off task failed: %s", buf_cstr(&why));
+			rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed before the rollout: the "
+						 "one-off task %s %s; the service was not changed "
+						 "(it runs %s; %s is registered, not deployed)",
+				     o->image, o->cluster, o->service, r->res->run_task_arn,
+				     buf_cstr(&why), r->res->previous_task_definition_arn,
+				     r->res->task_definition_arn);
+			goto out;
+		}
+		if (now_s() + (double)o->poll_ms / 1000.0 > deadline) {
+			rc = err_set(E_TIMEOUT, "deploy of %s to %s/%s failed before the rollout: the "
+						"one-off task %s is not STOPPED after the %lu s wait "
+						"timeout (last: %s); the service was not changed",
+				     o->image, o->cluster, o->service, r->res->run_task_arn,
+				     o->wait_timeout_s, buf_cstr(&why));
+			goto out;
+		}
+		sleep_ms(o->poll_ms);
+	}
+fail:
+	rc = err_wrap(rc, "deploy of %s to %s/%s, one-off task before the rollout (the service "
+			  "was not changed)",
+		      o->image, o->cluster, o->service);
+out:
+	buf_free(&why);
+	return rc;
+}
+
 /* After a failure: what the service really runs now (its PRIMARY deployment's revision). */
 static void read_running(struct run *r)
 {
@@ -409,6 +474,8 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 		dup_or_null(json_string_value(json_object_get(reg, "taskDefinitionArn")));
 	step(&r, "registered %s (container %s -> %s)", res->task_definition_arn, res->container,
 	     o->image);
+	if (o->run_task && (rc = run_oneoff(&r, svc)))
+		goto out;
 	rc = ecs_update_service(c, o->cluster, o->service, res->task_definition_arn, &o->update,
 				&upd);
 	if (rc)
@@ -485,6 +552,7 @@ void deploy_result_free(struct deploy_result *r)
 	free(r->previous_task_definition_arn);
 	free(r->running_task_definition_arn);
 	free(r->deployment_id);
+	free(r->run_task_arn);
 	free(r->container);
 	free(r->dry_run_json);
 	strlist_clear(&r->timeline);

@@ -29,6 +29,11 @@ struct deploy_opts {
 	const struct ecs_container_override *overrides;
 	size_t noverrides;
 	struct ecs_update_opts update; /* UpdateService members of the deploy (not the rollback) */
+	/* A one-off task of the new revision before the rollout (migrations), networked as the
+	 * service; its container's non-zero exit fails the deploy before the service changes. */
+	int run_task;
+	const json_t *run_task_command; /* JSON array for the container's command; NULL: as is */
+	const char *run_task_started_by;
 	unsigned long wait_timeout_s;
 	const char *health_url;  /* NULL: no health check */
 	long health_status;
@@ -47,6 +52,7 @@ struct deploy_result {
 	 * rollback may end elsewhere than planned); the registered revision after a success. */
 	char *running_task_definition_arn;
 	char *deployment_id;
+	char *run_task_arn;      /* the one-off task, when run */
 	char *container;
 	/*
 	 * "deployed", "dry-run"; on failure "rolled-back" (the previous task definition runs

@@ -265,3 +265,36 @@ for args in "--propagate-tags TASK|input 'propagate-tags': 'TASK' is not TASK_DE
 done
 [ ! -s "$LOG" ] || fail "AWS was called for bad UpdateService input: $(actions_of)"
 pass "deploy_shapes__update_service_members_and_the_default_cluster"
+
+# 7. A one-off task of the new revision before the rollout (migrations), networked as the service.
+start_aws success
+run --run-task --run-task-command '["./manage.py", "migrate", "--noinput"]' || { cat "$T/out"; fail "run-task deploy failed"; }
+assert_eq "$(gh_output status)" deployed "run-task status"
+assert_eq "$(actions_of)" "DescribeServices DescribeTaskDefinition RegisterTaskDefinition RunTask DescribeTasks DescribeTasks UpdateService DescribeServices" "the task ran, stopped, then the rollout"
+check 'r = req("RunTask")' 'assert r == {"cluster": "c", "taskDefinition": "'"$ARN:2"'", "count": 1, "startedBy": "convoy",
+    "networkConfiguration": st["service"]["networkConfiguration"], "launchType": "FARGATE", "platformVersion": "LATEST",
+    "overrides": {"containerOverrides": [{"name": "app", "command": ["./manage.py", "migrate", "--noinput"]}]}}, r' ||
+	fail "RunTask is not networked as the service"
+assert_contains "$(gh_output run-task-arn)" "arn:aws:ecs:eu-west-1:123456789012:task/c/" "run-task-arn output"
+assert_contains "$(cat "$T/out")" "one-off task done: container app exited with code 0" "the task's end is logged"
+for ex in "3|container app exited with code 3 (Essential container in task exited)" \
+	"none|container app did not run to an exit code: CannotPullContainerError"; do
+	start_aws success --task-exit "${ex%%|*}"
+	rc=0; run --run-task || rc=$?
+	assert_eq "$rc" 1 "exit code, task exit ${ex%%|*}"
+	assert_contains "$(cat "$T/out")" "${ex#*|}" "why, task exit ${ex%%|*}"
+	assert_contains "$(cat "$T/out")" "the service was not changed (it runs $ARN:1; $ARN:2 is registered, not deployed)" "what was done, task exit ${ex%%|*}"
+	assert_not_contains "$(actions_of)" UpdateService "task exit ${ex%%|*}: the service was updated"
+	assert_eq "$(gh_output status)" failed "status, task exit ${ex%%|*}"
+	assert_eq "$(gh_output running-task-definition-arn)" "$ARN:1" "still running, task exit ${ex%%|*}"
+done
+start_aws success
+for args in "--run-task --run-task-command notjson|input 'run-task-command': 'notjson' is not a JSON array of strings" \
+	"--run-task --run-task-command [1]|input 'run-task-command': element 1 of '[1]' is not a string" \
+	"--run-task-command [\"x\"]|input 'run-task-command' is given but 'run-task' is not true"; do
+	rc=0; run ${args%%|*} || rc=$?
+	assert_eq "$rc" 2 "exit code for ${args%%|*}"
+	assert_contains "$(cat "$T/out")" "${args#*|}" "message for ${args%%|*}"
+done
+[ ! -s "$LOG" ] || fail "AWS was called for bad run-task input: $(actions_of)"
+pass "deploy_shapes__one_off_task_before_the_rollout_gates_it"

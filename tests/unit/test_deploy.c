@@ -101,6 +101,16 @@ static void test_deploy__health_and_backoff(void)
 	CHECK_INT(rollout_backoff_ms(10, 100, 1000), 1000);
 }
 
+/* json_equal(a, parsed text), freeing the parsed value */
+static int json_equal_text(const json_t *a, const char *text)
+{
+	json_t *b = json_loads(text, 0, NULL);
+	int eq = b && json_equal(a, b);
+
+	json_decref(b);
+	return eq;
+}
+
 static const char *cname(const json_t *td, size_t i, const char *key)
 {
 	return json_string_value(
@@ -169,14 +179,12 @@ static void test_deploy__override_sets_image_env_and_secrets_of_one_container(vo
 	CHECK_STR(cname(td, 1, "image"), "s");
 	e = json_object_get(json_array_get(json_object_get(td, "containerDefinitions"), 0),
 			    "environment");
-	CHECK(json_equal(e, json_loads("[{\"name\":\"A\",\"value\":\"2=3\"},{\"name\":\"B\","
-				       "\"value\":\"plain\"},{\"name\":\"C\",\"value\":\"\"}]",
-				       0, NULL)));
+	CHECK(json_equal_text(e, "[{\"name\":\"A\",\"value\":\"2=3\"},{\"name\":\"B\","
+				 "\"value\":\"plain\"},{\"name\":\"C\",\"value\":\"\"}]"));
 	e = json_object_get(json_array_get(json_object_get(td, "containerDefinitions"), 0),
 			    "secrets");
-	CHECK(json_equal(e, json_loads("[{\"name\":\"S\",\"valueFrom\":"
-				       "\"arn:aws:ssm:eu-west-1:1:parameter/s\"}]",
-				       0, NULL)));
+	CHECK(json_equal_text(e, "[{\"name\":\"S\",\"valueFrom\":"
+				 "\"arn:aws:ssm:eu-west-1:1:parameter/s\"}]"));
 	strlist_clear(&env);
 	strlist_add(&env, "noequals");
 	CHECK_INT(ecs_taskdef_check_pairs(&env, "environment-variables"), E_USAGE);
@@ -217,10 +225,49 @@ static void test_deploy__parse_reads_the_cli_wrapper_and_the_bare_object(void)
 	CHECK(strstr(err_msg(), "no 'family'") != NULL);
 }
 
+static enum rollout_verdict task_verdict(const char *task, const char *container,
+					 struct buf *why)
+{
+	json_t *t = json_loads(task, 0, NULL);
+	enum rollout_verdict v = rollout_task_evaluate(t, container, why);
+
+	json_decref(t);
+	return v;
+}
+
+static void test_deploy__one_off_task_judged_by_its_container_exit_code(void)
+{
+	struct buf why = BUF_INIT;
+
+	CHECK_INT(task_verdict("{\"lastStatus\":\"RUNNING\",\"containers\":[]}", "app", &why),
+		  ROLLOUT_WAIT);
+	CHECK_STR(buf_cstr(&why), "the task is RUNNING");
+	/* the sidecar stopped by ECS (137) does not decide; the migration container does */
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"containers\":[{\"name\":"
+			       "\"envoy\",\"exitCode\":137},{\"name\":\"app\",\"exitCode\":0}]}",
+			       "app", &why),
+		  ROLLOUT_DONE);
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"stoppedReason\":\"Essential\","
+			       "\"containers\":[{\"name\":\"app\",\"exitCode\":2}]}",
+			       "app", &why),
+		  ROLLOUT_FAILED);
+	CHECK_STR(buf_cstr(&why), "container app exited with code 2 (Essential)");
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"containers\":[{\"name\":\"app\","
+			       "\"reason\":\"CannotPullContainerError\"}]}",
+			       "app", &why),
+		  ROLLOUT_FAILED);
+	CHECK_STR(buf_cstr(&why), "container app did not run to an exit code: "
+				  "CannotPullContainerError");
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"containers\":[]}", "app", &why),
+		  ROLLOUT_FAILED);
+	buf_free(&why);
+}
+
 TEST_MAIN(TEST(test_deploy__done_only_when_single_completed_and_counts_match),
 	  TEST(test_deploy__without_rollout_state_done_when_the_only_deployment_runs),
 	  TEST(test_deploy__circuit_breaker_rollback_is_a_failure),
 	  TEST(test_deploy__health_and_backoff),
 	  TEST(test_deploy__registrable_keeps_what_register_accepts_and_the_tags),
 	  TEST(test_deploy__override_sets_image_env_and_secrets_of_one_container),
-	  TEST(test_deploy__parse_reads_the_cli_wrapper_and_the_bare_object))
+	  TEST(test_deploy__parse_reads_the_cli_wrapper_and_the_bare_object),
+	  TEST(test_deploy__one_off_task_judged_by_its_container_exit_code))
