@@ -300,6 +300,13 @@ static int shape_containers(const struct inputs *in, struct shape *sh, struct de
 		else if ((rc = strlist_addn(&sh->names, l, (size_t)(eq - l))) == 0)
 			rc = strlist_add(&sh->images, eq + 1);
 	}
+	for (size_t i = 0; !rc && i < sh->names.len; i++)
+		for (size_t j = 0; !rc && j <= i; j++)
+			if (j < i ? !strcmp(sh->names.items[i], sh->names.items[j])
+				  : o->container && !strcmp(sh->names.items[i], o->container))
+				rc = err_set(E_USAGE, "input 'container': '%s' is named twice; one "
+						      "image per container",
+					     sh->names.items[i]);
 	if (!rc && o->container && !(rc = strlist_add(&sh->main, o->container)))
 		o->container = sh->main.items[0]; /* lines is freed below */
 	strlist_clear(&lines);
@@ -420,6 +427,23 @@ static int apply_stage(const struct inputs *in, const struct pipeline *p, struct
 	return 0;
 }
 
+/* Also on failure: what ran before, what was tried, what runs now, and how it ended. */
+static int write_outputs(struct rt *rt, const struct deploy_result *res)
+{
+	static const char *const kept[] = { "task-definition-arn", "previous-task-definition-arn",
+					    "running-task-definition-arn", "deployment-id",
+					    "run-task-arn", "status" };
+	const char *vals[] = { res->task_definition_arn, res->previous_task_definition_arn,
+			       res->running_task_definition_arn, res->deployment_id,
+			       res->run_task_arn, res->status };
+	int orc = 0;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]) && !orc; i++)
+		if (!(orc = out_set(rt, kept[i], vals[i] ? vals[i] : "")))
+			orc = out_keep_on_failure(rt, kept[i]);
+	return orc;
+}
+
 int cmd_deploy(struct rt *rt, int argc, char **argv)
 {
 	struct pipeline p;
@@ -430,7 +454,7 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	struct gh_deployment *ghd = NULL;
 	struct shape sh;
 	unsigned long status = 200;
-	int ledger = 0, rc;
+	int ledger = 0, rc, orc;
 
 	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));
@@ -510,23 +534,9 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	ghd = NULL;
 	if (res.dry_run_json && !rc)
 		fprintf(rt->out, "%s\n", res.dry_run_json);
-	{
-		/* Also on failure: what ran before, what was tried, and how it ended. */
-		static const char *const kept[] = { "task-definition-arn",
-						    "previous-task-definition-arn",
-						    "running-task-definition-arn",
-						    "deployment-id", "run-task-arn", "status" };
-		const char *vals[] = { res.task_definition_arn, res.previous_task_definition_arn,
-				       res.running_task_definition_arn, res.deployment_id,
-				       res.run_task_arn, res.status };
-		int orc = 0;
-
-		for (size_t i = 0; i < 6 && !orc; i++)
-			if (!(orc = out_set(rt, kept[i], vals[i] ? vals[i] : "")))
-				orc = out_keep_on_failure(rt, kept[i]);
-		if (!rc)
-			rc = orc;
-	}
+	orc = write_outputs(rt, &res);
+	if (!rc)
+		rc = orc;
 	if (res.timeline.len)
 		write_summary(rt, &o, &res, rc);
 	if (ledger && inputs_get(&in, "stage") && !o.dry_run && res.status &&

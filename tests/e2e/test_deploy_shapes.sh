@@ -224,7 +224,9 @@ for args in "--env =x|input 'environment-variables': line 1 is not NAME=VALUE" \
 	"--secret NOEQUALS|input 'secrets': line 1 is not NAME=VALUE" \
 	"--container app --container envoy|both name the container of 'image'" \
 	"--container app --container side=notpinned|input 'container': 'notpinned' is not REPO@sha256:DIGEST" \
-	"--container app --container nope=$SIDE|no container 'nope' in the task definition"; do
+	"--container app --container nope=$SIDE|no container 'nope' in the task definition" \
+	"--container app --container app=$SIDE|input 'container': 'app' is named twice" \
+	"--container app --container side=$SIDE --container side=$SIDE|input 'container': 'side' is named twice"; do
 	rc=0; run ${args%%|*} || rc=$?
 	assert_eq "$rc" 2 "exit code for ${args%%|*}"
 	assert_contains "$(cat "$T/out")" "${args#*|}" "message for ${args%%|*}"
