@@ -14,11 +14,10 @@
  * to be refused.
  */
 static const char *const registrable[] = {
-	"family",	  "taskRoleArn",	     "executionRoleArn", "networkMode",
-	"containerDefinitions", "volumes",	     "placementConstraints",
-	"requiresCompatibilities", "cpu",	     "memory",		 "pidMode",
-	"ipcMode",	  "proxyConfiguration",	     "inferenceAccelerators",
-	"ephemeralStorage", "runtimePlatform",	     "enableFaultInjection",
+	"family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
+	"volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory", "pidMode",
+	"ipcMode", "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
+	"runtimePlatform", "enableFaultInjection",
 };
 
 int ecs_taskdef_registrable(const json_t *td, const json_t *tags, json_t **out)

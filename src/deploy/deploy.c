@@ -370,7 +370,7 @@ static int run_oneoff(struct run *r, const json_t *svc)
 		if (v == ROLLOUT_FAILED) {
 			step(r, "one-off task failed: %s", buf_cstr(&why));
 			rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed before the rollout: the "
-						 "one-off task %s %s; the service was not changed "
+						 "one-off task %s: %s; the service was not changed "
 						 "(it runs %s; %s is registered, not deployed)",
 				     o->image, o->cluster, o->service, r->res->run_task_arn,
 				     buf_cstr(&why), r->res->previous_task_definition_arn,
