@@ -8,7 +8,8 @@
 #include "util/err.h"
 
 /*
- * RegisterTaskDefinition's input members (botocore's ECS model), less "tags", which
+ * RegisterTaskDefinition's input members (botocore's ECS model; enableFaultInjection is newer
+ * than Debian's botocore, and AWS returns it only where it takes it), less "tags", which
  * DescribeTaskDefinition returns beside the task definition, not in it. An allowlist rather
  * than a list of read-only fields: a reply field that AWS adds later is dropped, not sent back
  * to be refused.
