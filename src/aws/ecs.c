@@ -1,4 +1,5 @@
-/* aws/ecs: DescribeServices, DescribeTaskDefinition, RegisterTaskDefinition, UpdateService. */
+/* aws/ecs: DescribeServices, DescribeTaskDefinition, RegisterTaskDefinition, UpdateService
+ * RunTask, DescribeTasks (the task-definition rewrites are aws/ecs_taskdef.c). */
 #include "aws/ecs.h"
 
 #include <stdlib.h>
@@ -36,12 +37,16 @@ int ecs_describe_service(struct aws_client *c, const char *cluster, const char *
 	return 0;
 }
 
-int ecs_describe_task_definition(struct aws_client *c, const char *arn, json_t **out)
+int ecs_describe_task_definition(struct aws_client *c, const char *arn, json_t **out,
+				 json_t **tags)
 {
-	json_t *req = json_pack("{s:s}", "taskDefinition", arn), *resp = NULL, *td;
+	json_t *req = json_pack("{s:s,s:[s]}", "taskDefinition", arn, "include", "TAGS");
+	json_t *resp = NULL, *td;
 	int rc;
 
 	*out = NULL;
+	if (tags)
+		*tags = NULL;
 	if (!req)
 		return err_set(E_NOMEM, "out of memory");
 	rc = aws_call(c, &aws_service_ecs, "DescribeTaskDefinition", req, &resp);
@@ -54,6 +59,8 @@ int ecs_describe_task_definition(struct aws_client *c, const char *arn, json_t *
 		return err_set(E_HTTP, "ECS DescribeTaskDefinition: no taskDefinition in the reply");
 	}
 	*out = json_incref(td);
+	if (tags && json_is_array(json_object_get(resp, "tags")))
+		*tags = json_incref(json_object_get(resp, "tags"));
 	json_decref(resp);
 	return 0;
 }
@@ -78,7 +85,7 @@ int ecs_register_task_definition(struct aws_client *c, json_t *td, json_t **out)
 }
 
 int ecs_update_service(struct aws_client *c, const char *cluster, const char *service,
-		       const char *td_arn, json_t **out)
+		       const char *td_arn, const struct ecs_update_opts *uo, json_t **out)
 {
 	json_t *req = json_pack("{s:s,s:s,s:s}", "cluster", cluster, "service", service,
 				"taskDefinition", td_arn);
@@ -88,6 +95,15 @@ int ecs_update_service(struct aws_client *c, const char *cluster, const char *se
 	*out = NULL;
 	if (!req)
 		return err_set(E_NOMEM, "out of memory");
+	if (uo && uo->desired_count >= 0)
+		json_object_set_new(req, "desiredCount", json_integer(uo->desired_count));
+	if (uo && uo->force_new_deployment)
+		json_object_set_new(req, "forceNewDeployment", json_true());
+	if (uo && uo->enable_ecs_managed_tags >= 0)
+		json_object_set_new(req, "enableECSManagedTags",
+				    json_boolean(uo->enable_ecs_managed_tags));
+	if (uo && uo->propagate_tags)
+		json_object_set_new(req, "propagateTags", json_string(uo->propagate_tags));
 	rc = aws_call(c, &aws_service_ecs, "UpdateService", req, &resp);
 	json_decref(req);
 	if (rc)
@@ -102,70 +118,72 @@ int ecs_update_service(struct aws_client *c, const char *cluster, const char *se
 	return 0;
 }
 
-/* Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses. */
-static const char *const read_only[] = {
-	"taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-	"registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt",
-};
-
-int ecs_task_definition_render(const json_t *td, const char *container, const char *image,
-			       json_t **out, char **chosen)
+int ecs_run_task(struct aws_client *c, const char *cluster, const json_t *svc,
+		 const char *td_arn, const json_t *overrides, const char *started_by,
+		 char **task_arn)
 {
-	json_t *copy = NULL, *defs, *target = NULL;
-	struct buf names = BUF_INIT;
-	size_t i;
-	json_t *cd;
-	int rc = 0;
+	static const char *const copied[] = { "networkConfiguration", "launchType",
+					      "capacityProviderStrategy", "platformVersion" };
+	json_t *req = json_pack("{s:s,s:s,s:i,s:s}", "cluster", cluster, "taskDefinition", td_arn,
+				"count", 1, "startedBy", started_by);
+	json_t *resp = NULL, *f;
+	const char *arn;
+	int rc;
+
+	*task_arn = NULL;
+	if (!req)
+		return err_set(E_NOMEM, "out of memory");
+	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+		json_t *v = json_object_get(svc, copied[i]);
+
+		if (v && !json_is_null(v) &&
+		    !(json_is_array(v) && !json_array_size(v)))
+			json_object_set(req, copied[i], v);
+	}
+	if (overrides)
+		json_object_set(req, "overrides", (json_t *)overrides);
+	rc = aws_call(c, &aws_service_ecs, "RunTask", req, &resp);
+	json_decref(req);
+	if (rc)
+		return rc;
+	f = json_array_get(json_object_get(resp, "failures"), 0);
+	arn = json_string_value(json_object_get(json_array_get(json_object_get(resp, "tasks"), 0),
+						"taskArn"));
+	if (!arn) {
+		const char *reason = json_string_value(json_object_get(f, "reason"));
+		const char *detail = json_string_value(json_object_get(f, "detail"));
+
+		rc = err_set(E_CONFLICT, "ECS RunTask of %s started no task: %s%s%s", td_arn,
+			     reason ? reason : "no reason given", detail ? ": " : "",
+			     detail ? detail : "");
+	} else if (!(*task_arn = strdup(arn))) {
+		rc = err_set(E_NOMEM, "out of memory");
+	}
+	json_decref(resp);
+	return rc;
+}
+
+int ecs_describe_task(struct aws_client *c, const char *cluster, const char *task_arn,
+		      json_t **out)
+{
+	json_t *req = json_pack("{s:s,s:[s]}", "cluster", cluster, "tasks", task_arn);
+	json_t *resp = NULL, *t;
+	int rc;
 
 	*out = NULL;
-	if (chosen)
-		*chosen = NULL;
-	if (!json_is_object(td))
-		return err_set(E_HTTP, "the task definition is not a JSON object");
-	copy = json_deep_copy(td);
-	if (!copy)
+	if (!req)
 		return err_set(E_NOMEM, "out of memory");
-	for (i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++)
-		json_object_del(copy, read_only[i]);
-	defs = json_object_get(copy, "containerDefinitions");
-	if (!json_is_array(defs) || !json_array_size(defs)) {
-		rc = err_set(E_HTTP, "the task definition has no containerDefinitions");
-		goto out;
+	rc = aws_call(c, &aws_service_ecs, "DescribeTasks", req, &resp);
+	json_decref(req);
+	if (rc)
+		return rc;
+	t = json_array_get(json_object_get(resp, "tasks"), 0);
+	if (!json_is_object(t)) {
+		json_decref(resp);
+		return err_set(E_NOTFOUND, "ECS task %s in cluster '%s' not found", task_arn,
+			       cluster);
 	}
-	json_array_foreach(defs, i, cd) {
-		const char *name = json_string_value(json_object_get(cd, "name"));
-
-		buf_printf(&names, "%s'%s'", i ? ", " : "", name ? name : "?");
-		if (container && name && !strcmp(name, container))
-			target = cd;
-	}
-	if (!container) {
-		if (json_array_size(defs) != 1) {
-			rc = err_set(E_USAGE, "input 'container': the task definition has %zu "
-					      "containers (%s); name the one to update",
-				     json_array_size(defs), buf_cstr(&names));
-			goto out;
-		}
-		target = json_array_get(defs, 0);
-	} else if (!target) {
-		rc = err_set(E_USAGE, "input 'container': no container '%s' in the task definition "
-				      "(containers: %s)",
-			     container, buf_cstr(&names));
-		goto out;
-	}
-	if (json_object_set_new(target, "image", json_string(image))) {
-		rc = err_set(E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (chosen) {
-		const char *n = json_string_value(json_object_get(target, "name"));
-
-		*chosen = strdup(n ? n : "");
-	}
-	*out = copy;
-	copy = NULL;
-out:
-	json_decref(copy);
-	buf_free(&names);
-	return rc;
+	*out = json_incref(t);
+	json_decref(resp);
+	return 0;
 }

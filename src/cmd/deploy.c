@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/env.h"
 #include "actions/output.h"
 #include "actions/summary.h"
 #include "aws/client.h"
+#include "aws/ecs_taskdef.h"
 #include "actions/command.h"
 #include "actions/context.h"
 #include "cmd/cmd.h"
@@ -26,12 +28,35 @@ const struct input_def cmd_deploy_inputs[] = {
 	{ "stage", 0, NULL, "pipeline stage whose deploy block names cluster, service, container, "
 			    "health URL" },
 	{ "pipeline-file", 0, PIPELINE_DEFAULT_FILE, "the pipeline YAML (read with --stage)" },
-	{ "cluster", 0, NULL, "ECS cluster name or ARN (default: the stage's)" },
+	{ "cluster", 0, NULL, "ECS cluster name or ARN (default: the stage's, else 'default')" },
 	{ "service", 0, NULL, "ECS service name or ARN (default: the stage's)" },
-	{ "container", 0, NULL, "container whose image changes (default: the stage's, else the only "
-				"container)" },
+	{ "container", IN_MULTI, NULL, "container whose image changes (default: the stage's, else "
+				       "the only container); repeat NAME=IMAGE for other containers" },
 	{ "image", IN_REQUIRED, NULL, "image to run, REPO@sha256:DIGEST (promote's 'image' output)" },
+	{ "task-definition", 0, NULL, "the base instead of the service's current revision: a JSON "
+				      "file (aws ecs describe-task-definition output or the bare "
+				      "object) or family[:revision]" },
+	{ "environment-variables", IN_MULTI, NULL, "NAME=VALUE lines: environment of the container" },
+	{ "env", IN_MULTI | IN_FLAG_ONLY, NULL, "NAME=VALUE, repeatable: as environment-variables" },
+	{ "secrets", IN_MULTI, NULL, "NAME=ARN lines: secrets of the container (Secrets Manager or "
+				     "SSM parameter ARNs; never printed)" },
+	{ "secret", IN_MULTI | IN_FLAG_ONLY, NULL, "NAME=ARN, repeatable: as secrets" },
+	{ "desired-count", 0, NULL, "tasks the service runs (UpdateService desiredCount; default: "
+				    "unchanged)" },
+	{ "force-new-deployment", IN_BOOL, "false", "start new tasks even if nothing changed" },
+	{ "enable-ecs-managed-tags", IN_BOOL, NULL, "tag the service's tasks with ECS's cluster and "
+						    "service tags (default: unchanged)" },
+	{ "propagate-tags", 0, NULL, "TASK_DEFINITION, SERVICE or NONE: whose tags the tasks get "
+				     "(default: unchanged)" },
+	{ "run-task", IN_BOOL, "false", "before the rollout, run the new revision once as a task "
+					"networked as the service (migrations); a non-zero exit of the "
+					"container fails the deploy, the service unchanged" },
+	{ "run-task-command", 0, NULL, "the container's command for that task, a JSON array "
+				       "(default: the image's)" },
+	{ "run-task-started-by", 0, "convoy", "RunTask startedBy of that task" },
 	{ "wait-timeout", 0, "900", "seconds to wait for the rollout (and for a rollback)" },
+	{ "wait-for-minutes", 0, NULL, "the wait timeout in minutes (wins over wait-timeout; as "
+				       "amazon-ecs-deploy-task-definition names it)" },
 	{ "health-url", 0, NULL, "URL checked after the rollout (default: the stage's)" },
 	{ "health-status", 0, "200", "expected HTTP status of the health URL" },
 	{ "health-body", 0, NULL, "substring the health reply must contain" },
@@ -47,20 +72,20 @@ const struct input_def cmd_deploy_inputs[] = {
 };
 
 /* repo@sha256:<64 hex> */
-static int check_image(const char *image)
+static int check_image(const char *image, const char *input)
 {
 	const char *at = strchr(image, '@');
 	size_t n;
 
 	if (!at || at == image || strncmp(at + 1, "sha256:", 7))
-		return err_set(E_USAGE, "input 'image': '%s' is not REPO@sha256:DIGEST (pass "
+		return err_set(E_USAGE, "input '%s': '%s' is not REPO@sha256:DIGEST (pass "
 					"promote's 'image' output, pinned by digest)",
-			       image);
+			       input, image);
 	n = strlen(at + 8);
 	if (n != 64 || strspn(at + 8, "0123456789abcdef") != 64)
-		return err_set(E_USAGE, "input 'image': '%s' has a malformed digest (expected "
+		return err_set(E_USAGE, "input '%s': '%s' has a malformed digest (expected "
 					"sha256: and 64 lower-case hex digits)",
-			       image);
+			       input, image);
 	return 0;
 }
 
@@ -94,7 +119,9 @@ static void record_deploy(struct rt *rt, const struct inputs *in, const struct p
 	rec.run_url = run_url;
 	rec.commit = (char *)gh.sha;
 	rec.deploy_target = target.data;
-	rec.task_definition = res->task_definition_arn;
+	/* what runs now: after a rollback, the revision read back from the service */
+	rec.task_definition = res->running_task_definition_arn ? res->running_task_definition_arn
+							       : res->task_definition_arn;
 	rec.status = (char *)res->status;
 	if (!(rc = promote_record_deploy(rs, p, stage, &rec))) {
 		rt_info(rt, "ledger: deploy recorded in %s (stage %s)", rec.repository, stage);
@@ -132,6 +159,9 @@ static void write_summary(struct rt *rt, const struct deploy_opts *o,
 	summary_add(rt, " |\n| Previous | ");
 	summary_add_cell(rt, res->previous_task_definition_arn ? res->previous_task_definition_arn
 							       : "");
+	summary_add(rt, " |\n| Runs now | ");
+	summary_add_cell(rt, res->running_task_definition_arn ? res->running_task_definition_arn
+							      : "");
 	summary_add(rt, " |\n\n| Time | Step |\n| --- | --- |\n");
 	for (size_t i = 0; i < res->timeline.len; i++) {
 		const char *t = res->timeline.items[i], *tab = strchr(t, '\t');
@@ -149,6 +179,216 @@ static void join_stage_names(const struct pipeline *p, struct buf *b)
 {
 	for (size_t i = 0; i < p->nstages; i++)
 		buf_printf(b, "%s%s", i ? ", " : "", p->stages[i].name);
+}
+
+/* What a deploy changes beside the image, from the inputs; owns what o points to. */
+struct shape {
+	json_t *base_td, *base_tags;
+	struct strlist main;          /* the container of 'image', when named */
+	struct strlist names, images; /* container NAME=IMAGE lines, split */
+	struct strlist env, secrets;
+	struct ecs_container_override *ov;
+	json_t *command;
+};
+
+static void shape_free(struct shape *sh)
+{
+	json_decref(sh->base_td);
+	json_decref(sh->base_tags);
+	strlist_clear(&sh->main);
+	strlist_clear(&sh->names);
+	strlist_clear(&sh->images);
+	strlist_clear(&sh->env);
+	strlist_clear(&sh->secrets);
+	free(sh->ov);
+	json_decref(sh->command);
+}
+
+/* run-task, its command (a JSON array of strings) and startedBy. */
+static int shape_run_task(const struct inputs *in, struct shape *sh, struct deploy_opts *o)
+{
+	const char *cmd = inputs_get(in, "run-task-command");
+	int rc = inputs_get_bool(in, "run-task", &o->run_task);
+	size_t i;
+	json_t *a;
+
+	o->run_task_started_by = inputs_get(in, "run-task-started-by");
+	if (rc || !cmd)
+		return rc;
+	sh->command = json_loads(cmd, JSON_DECODE_ANY, NULL);
+	if (!json_is_array(sh->command) || !json_array_size(sh->command))
+		return err_set(E_USAGE, "input 'run-task-command': '%s' is not a JSON array of "
+					"strings (e.g. [\"./manage.py\", \"migrate\"])",
+			       cmd);
+	json_array_foreach(sh->command, i, a)
+		if (!json_is_string(a))
+			return err_set(E_USAGE, "input 'run-task-command': element %zu of '%s' is "
+						"not a string",
+				       i + 1, cmd);
+	if (!o->run_task)
+		return err_set(E_USAGE, "input 'run-task-command' is given but 'run-task' is not "
+					"true");
+	o->run_task_command = sh->command;
+	return 0;
+}
+
+/* family[:revision] or a task definition ARN: what DescribeTaskDefinition takes. */
+static int is_td_ref(const char *v)
+{
+	const char *p = strstr(v, ":task-definition/");
+	size_t n;
+
+	if (!strncmp(v, "arn:", 4)) {
+		if (!p)
+			return 0;
+		v = p + strlen(":task-definition/");
+	}
+	n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	if (!n || n > 255)
+		return 0;
+	if (!v[n])
+		return 1;
+	return v[n] == ':' && v[n + 1] && strspn(v + n + 1, "0123456789") == strlen(v + n + 1);
+}
+
+static int shape_base(const struct inputs *in, struct shape *sh, struct deploy_opts *o)
+{
+	const char *v = inputs_get(in, "task-definition");
+	struct buf text = BUF_INIT;
+	struct stat st;
+	int rc;
+
+	if (!v)
+		return 0;
+	if (stat(v, &st) == 0 && S_ISREG(st.st_mode)) {
+		rc = buf_read_file(&text, v, 4u << 20);
+		if (!rc)
+			rc = ecs_taskdef_parse(buf_cstr(&text), "task-definition", v, &sh->base_td,
+					       &sh->base_tags);
+		buf_free(&text);
+		o->base_td = sh->base_td;
+		o->base_tags = sh->base_tags;
+		return rc;
+	}
+	if (!is_td_ref(v))
+		return err_set(E_USAGE, "input 'task-definition': '%s' is neither a file nor "
+					"family[:revision] (a JSON file as aws ecs "
+					"describe-task-definition writes it, or e.g. app:12)",
+			       v);
+	o->base_ref = v;
+	return 0;
+}
+
+/* Lines of container: one bare NAME (the --image container), any number of NAME=IMAGE. */
+static int shape_containers(const struct inputs *in, struct shape *sh, struct deploy_opts *o)
+{
+	struct strlist lines = STRLIST_INIT;
+	int rc = inputs_get_list(in, "container", LIST_IGNORE_COMMA, &lines);
+
+	o->container = NULL;
+	for (size_t i = 0; !rc && i < lines.len; i++) {
+		const char *l = lines.items[i], *eq = strchr(l, '=');
+
+		if (!eq && o->container)
+			rc = err_set(E_USAGE, "input 'container': '%s' and '%s' both name the "
+					      "container of 'image'; name the others as NAME=IMAGE",
+				     o->container, l);
+		else if (!eq)
+			o->container = l;
+		else if (eq == l || !eq[1])
+			rc = err_set(E_USAGE, "input 'container': '%s' is not NAME or NAME=IMAGE", l);
+		else if ((rc = strlist_addn(&sh->names, l, (size_t)(eq - l))) == 0)
+			rc = strlist_add(&sh->images, eq + 1);
+	}
+	for (size_t i = 0; !rc && i < sh->names.len; i++)
+		for (size_t j = 0; !rc && j <= i; j++)
+			if (j < i ? !strcmp(sh->names.items[i], sh->names.items[j])
+				  : o->container && !strcmp(sh->names.items[i], o->container))
+				rc = err_set(E_USAGE, "input 'container': '%s' is named twice; one "
+						      "image per container",
+					     sh->names.items[i]);
+	if (!rc && o->container && !(rc = strlist_add(&sh->main, o->container)))
+		o->container = sh->main.items[0]; /* lines is freed below */
+	strlist_clear(&lines);
+	return rc;
+}
+
+static int shape_vars(struct rt *rt, const struct inputs *in, struct shape *sh)
+{
+	int rc = inputs_get_list(in, "environment-variables", LIST_IGNORE_COMMA, &sh->env);
+
+	if (!rc)
+		rc = inputs_get_list(in, "env", LIST_IGNORE_COMMA, &sh->env);
+	if (!rc)
+		rc = inputs_get_list(in, "secrets", LIST_IGNORE_COMMA, &sh->secrets);
+	if (!rc)
+		rc = inputs_get_list(in, "secret", LIST_IGNORE_COMMA, &sh->secrets);
+	if (!rc)
+		rc = ecs_taskdef_check_pairs(&sh->env, "environment-variables");
+	if (!rc)
+		rc = ecs_taskdef_check_pairs(&sh->secrets, "secrets");
+	for (size_t i = 0; !rc && i < sh->secrets.len; i++)
+		rc = rt_mask(rt, strchr(sh->secrets.items[i], '=') + 1);
+	return rc;
+}
+
+/* The UpdateService members: desired-count, force-new-deployment, managed tags, propagate. */
+static int shape_update(const struct inputs *in, struct deploy_opts *o)
+{
+	const char *pt = inputs_get(in, "propagate-tags");
+	unsigned long n = 0;
+	int rc = 0, b = 0;
+
+	o->update.desired_count = -1;
+	o->update.enable_ecs_managed_tags = -1;
+	if (inputs_get(in, "desired-count") &&
+	    !(rc = inputs_get_uint(in, "desired-count", 0, 100000, &n)))
+		o->update.desired_count = (long)n;
+	if (!rc)
+		rc = inputs_get_bool(in, "force-new-deployment", &o->update.force_new_deployment);
+	if (!rc && inputs_get(in, "enable-ecs-managed-tags") &&
+	    !(rc = inputs_get_bool(in, "enable-ecs-managed-tags", &b)))
+		o->update.enable_ecs_managed_tags = b;
+	if (!rc && pt && strcmp(pt, "TASK_DEFINITION") && strcmp(pt, "SERVICE") &&
+	    strcmp(pt, "NONE"))
+		rc = err_set(E_USAGE, "input 'propagate-tags': '%s' is not TASK_DEFINITION, SERVICE "
+				      "or NONE",
+			     pt);
+	o->update.propagate_tags = pt;
+	if (!rc && inputs_get(in, "wait-for-minutes") &&
+	    !(rc = inputs_get_uint(in, "wait-for-minutes", 1, 100000, &n)))
+		o->wait_timeout_s = n * 60;
+	return rc;
+}
+
+/* Everything beside the image: base, containers, variables, UpdateService members. */
+static int shape_parse(struct rt *rt, const struct inputs *in, struct shape *sh,
+		       struct deploy_opts *o)
+{
+	int rc = shape_base(in, sh, o);
+
+	if (!rc)
+		rc = shape_vars(rt, in, sh);
+	if (!rc)
+		rc = shape_update(in, o);
+	if (!rc)
+		rc = shape_run_task(in, sh, o);
+	if (rc)
+		return rc;
+	sh->ov = calloc(sh->images.len + 1, sizeof(*sh->ov));
+	if (!sh->ov)
+		return err_set(E_NOMEM, "out of memory");
+	sh->ov[0] = (struct ecs_container_override){ o->container, o->image, &sh->env,
+						     &sh->secrets };
+	for (size_t i = 0; i < sh->images.len; i++) {
+		if ((rc = check_image(sh->images.items[i], "container")))
+			return rc;
+		sh->ov[i + 1] = (struct ecs_container_override){ sh->names.items[i],
+								 sh->images.items[i], NULL, NULL };
+	}
+	o->overrides = sh->ov;
+	o->noverrides = sh->images.len + 1;
+	return 0;
 }
 
 /* Fills what the flags left unset from the stage's deploy block. */
@@ -187,6 +427,23 @@ static int apply_stage(const struct inputs *in, const struct pipeline *p, struct
 	return 0;
 }
 
+/* Also on failure: what ran before, what was tried, what runs now, and how it ended. */
+static int write_outputs(struct rt *rt, const struct deploy_result *res)
+{
+	static const char *const kept[] = { "task-definition-arn", "previous-task-definition-arn",
+					    "running-task-definition-arn", "deployment-id",
+					    "run-task-arn", "status" };
+	const char *vals[] = { res->task_definition_arn, res->previous_task_definition_arn,
+			       res->running_task_definition_arn, res->deployment_id,
+			       res->run_task_arn, res->status };
+	int orc = 0;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]) && !orc; i++)
+		if (!(orc = out_set(rt, kept[i], vals[i] ? vals[i] : "")))
+			orc = out_keep_on_failure(rt, kept[i]);
+	return orc;
+}
+
 int cmd_deploy(struct rt *rt, int argc, char **argv)
 {
 	struct pipeline p;
@@ -195,18 +452,22 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	struct deploy_result res;
 	struct aws_client *c = NULL;
 	struct gh_deployment *ghd = NULL;
+	struct shape sh;
 	unsigned long status = 200;
-	int ledger = 0, rc;
+	int ledger = 0, rc, orc;
 
 	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
+	memset(&sh, 0, sizeof(sh));
 	rc = inputs_parse(rt, cmd_deploy_inputs, argc, argv, &in);
 	if (rc || in.help)
 		goto out;
 	o.cluster = inputs_get(&in, "cluster");
 	o.service = inputs_get(&in, "service");
-	o.container = inputs_get(&in, "container");
+	rc = shape_containers(&in, &sh, &o);
+	if (rc)
+		goto out;
 	o.image = inputs_get(&in, "image");
 	o.health_url = inputs_get(&in, "health-url");
 	o.health_body = inputs_get(&in, "health-body");
@@ -219,14 +480,16 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	if (!o.cluster || !o.service || !o.image) {
+	if (!o.cluster)
+		o.cluster = "default"; /* as ECS and amazon-ecs-deploy-task-definition default */
+	if (!o.service || !o.image) {
 		rc = err_set(E_USAGE, "input '%s' is required (convoy deploy --cluster C --service S "
 				      "--image REPO@sha256:DIGEST, or --stage STAGE with a deploy "
 				      "block in the pipeline file)",
-			     !o.cluster ? "cluster" : !o.service ? "service" : "image");
+			     !o.service ? "service" : "image");
 		goto out;
 	}
-	rc = check_image(o.image);
+	rc = check_image(o.image, "image");
 	if (!rc)
 		rc = inputs_get_uint(&in, "wait-timeout", 1, (unsigned long)-1 / 2,
 				     &o.wait_timeout_s);
@@ -240,6 +503,8 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 		rc = inputs_get_bool(&in, "no-rollback", &o.no_rollback);
 	if (!rc)
 		rc = inputs_get_bool(&in, "ledger", &ledger);
+	if (!rc)
+		rc = shape_parse(rt, &in, &sh, &o);
 	if (!rc)
 		rc = aws_inputs_apply(rt, &in);
 	if (rc)
@@ -269,21 +534,9 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	ghd = NULL;
 	if (res.dry_run_json && !rc)
 		fprintf(rt->out, "%s\n", res.dry_run_json);
-	{
-		/* Also on failure: what ran before, what was tried, and how it ended. */
-		static const char *const kept[] = { "task-definition-arn",
-						    "previous-task-definition-arn",
-						    "deployment-id", "status" };
-		const char *vals[] = { res.task_definition_arn, res.previous_task_definition_arn,
-				       res.deployment_id, res.status };
-		int orc = 0;
-
-		for (size_t i = 0; i < 4 && !orc; i++)
-			if (!(orc = out_set(rt, kept[i], vals[i] ? vals[i] : "")))
-				orc = out_keep_on_failure(rt, kept[i]);
-		if (!rc)
-			rc = orc;
-	}
+	orc = write_outputs(rt, &res);
+	if (!rc)
+		rc = orc;
 	if (res.timeline.len)
 		write_summary(rt, &o, &res, rc);
 	if (ledger && inputs_get(&in, "stage") && !o.dry_run && res.status &&
@@ -297,6 +550,7 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	}
 out:
 	deploy_result_free(&res);
+	shape_free(&sh);
 	aws_client_free(c);
 	pipeline_free(&p);
 	inputs_free(&in);

@@ -224,7 +224,7 @@ static int roll_back(struct run *r, const char *what)
 		     dep ? dep : "(id unknown)");
 	} else {
 		step(r, "rolling back to %s", prev);
-		rc = ecs_update_service(r->c, r->o->cluster, r->o->service, prev, &svc);
+		rc = ecs_update_service(r->c, r->o->cluster, r->o->service, prev, NULL, &svc);
 		if (rc) {
 			rc = err_wrap(E_CONFLICT, "deploy of %s failed (%s) and the rollback to %s "
 						  "failed too",
@@ -259,11 +259,181 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/*
+ * CODE_DEPLOY and EXTERNAL services take a new task definition through their controller
+ * (a CodeDeploy deployment, a new task set), never through UpdateService: say so before
+ * anything is registered.
+ */
+static int check_controller(const struct deploy_opts *o, const json_t *svc)
+{
+	const char *type = json_string_value(
+		json_object_get(json_object_get(svc, "deploymentController"), "type"));
+
+	if (!type || !strcmp(type, "ECS"))
+		return 0;
+	if (!strcmp(type, "CODE_DEPLOY"))
+		return err_set(E_CONFLICT, "ECS service %s/%s uses the CODE_DEPLOY deployment "
+					   "controller (blue/green): convoy deploys only ECS rolling "
+					   "updates; deploy it with a CodeDeploy deployment (e.g. "
+					   "aws-actions/amazon-ecs-deploy-task-definition with "
+					   "codedeploy-appspec); nothing was registered",
+			       o->cluster, o->service);
+	if (!strcmp(type, "EXTERNAL"))
+		return err_set(E_CONFLICT, "ECS service %s/%s uses the EXTERNAL deployment "
+					   "controller: its task sets are managed by the external "
+					   "controller (CreateTaskSet/UpdateServicePrimaryTaskSet), "
+					   "not by convoy; deploy it with that controller; nothing was "
+					   "registered",
+			       o->cluster, o->service);
+	return err_set(E_CONFLICT, "ECS service %s/%s uses the deployment controller '%s', which "
+				   "convoy does not know; nothing was registered",
+		       o->cluster, o->service, type);
+}
+
+/* The base task definition and its tags: a file's, a named revision's, or the service's. */
+static int load_base(struct run *r, const char *cur, json_t **td, json_t **tags)
+{
+	const struct deploy_opts *o = r->o;
+	int rc;
+
+	if (o->base_td) {
+		*td = json_incref((json_t *)o->base_td);
+		*tags = o->base_tags ? json_incref((json_t *)o->base_tags) : NULL;
+		step(r, "base: the task definition file (family %s)",
+		     json_string_value(json_object_get(o->base_td, "family")));
+		return 0;
+	}
+	rc = ecs_describe_task_definition(r->c, o->base_ref ? o->base_ref : cur, td, tags);
+	if (!rc && o->base_ref)
+		step(r, "base: %s (%s)", o->base_ref,
+		     json_string_value(json_object_get(*td, "taskDefinitionArn")));
+	return rc;
+}
+
+static int render(struct run *r, const json_t *td, const json_t *tags, json_t **out)
+{
+	json_t *n = NULL;
+	int rc = ecs_taskdef_registrable(td, tags, &n);
+
+	for (size_t i = 0; !rc && i < r->o->noverrides; i++) {
+		char *name = NULL;
+
+		rc = ecs_taskdef_override(n, &r->o->overrides[i], &name);
+		if (!rc && !i)
+			r->res->container = name;
+		else
+			free(name);
+	}
+	if (rc)
+		json_decref(n);
+	else
+		*out = n;
+	return rc;
+}
+
+/*
+ * The one-off task (migrations) of the registered revision, placed and networked as the
+ * service, waited for until STOPPED. Its container's exit code decides; on failure the service
+ * is not touched.
+ */
+static int run_oneoff(struct run *r, const json_t *svc)
+{
+	const struct deploy_opts *o = r->o;
+	double deadline = now_s() + (double)o->wait_timeout_s;
+	json_t *ov = NULL;
+	struct buf why = BUF_INIT;
+	int rc;
+
+	if (o->run_task_command)
+		ov = json_pack("{s:[{s:s,s:O}]}", "containerOverrides", "name", r->res->container,
+			       "command", o->run_task_command);
+	rc = ecs_run_task(r->c, o->cluster, svc, r->res->task_definition_arn, ov,
+			  o->run_task_started_by ? o->run_task_started_by : "convoy",
+			  &r->res->run_task_arn);
+	json_decref(ov);
+	if (rc)
+		goto fail;
+	step(r, "one-off task %s started (%s, container %s)", r->res->run_task_arn,
+	     r->res->task_definition_arn, r->res->container);
+	for (;;) {
+		json_t *task = NULL;
+		enum rollout_verdict v;
+
+		if ((rc = ecs_describe_task(r->c, o->cluster, r->res->run_task_arn, &task)))
+			goto fail;
+		v = rollout_task_evaluate(task, r->res->container, &why);
+		json_decref(task);
+		if (v == ROLLOUT_DONE) {
+			step(r, "one-off task done: %s", buf_cstr(&why));
+			goto out;
+		}
+		if (v == ROLLOUT_FAILED) {
+			step(r, "one-off task failed: %s", buf_cstr(&why));
+			rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed before the rollout: the "
+						 "one-off task %s: %s; the service was not changed "
+						 "(it runs %s; %s is registered, not deployed)",
+				     o->image, o->cluster, o->service, r->res->run_task_arn,
+				     buf_cstr(&why), r->res->previous_task_definition_arn,
+				     r->res->task_definition_arn);
+			goto out;
+		}
+		if (now_s() + (double)o->poll_ms / 1000.0 > deadline) {
+			rc = err_set(E_TIMEOUT, "deploy of %s to %s/%s failed before the rollout: the "
+						"one-off task %s is not STOPPED after the %lu s wait "
+						"timeout (last: %s); the service was not changed",
+				     o->image, o->cluster, o->service, r->res->run_task_arn,
+				     o->wait_timeout_s, buf_cstr(&why));
+			goto out;
+		}
+		sleep_ms(o->poll_ms);
+	}
+fail:
+	rc = err_wrap(rc, "deploy of %s to %s/%s, one-off task before the rollout (the service "
+			  "was not changed)",
+		      o->image, o->cluster, o->service);
+out:
+	buf_free(&why);
+	return rc;
+}
+
+/* After a failure: what the service really runs now (its PRIMARY deployment's revision). */
+static void read_running(struct run *r)
+{
+	json_t *svc = NULL;
+	const char *td;
+
+	if (ecs_describe_service(r->c, r->o->cluster, r->o->service, &svc)) {
+		step(r, "could not read the service back: %s", err_msg());
+		err_clear();
+		return;
+	}
+	events_print_new(r, svc);
+	td = json_string_value(json_object_get(svc, "taskDefinition"));
+	{
+		const json_t *deps = json_object_get(svc, "deployments"), *d;
+		size_t i;
+
+		json_array_foreach(deps, i, d) {
+			const char *st = json_string_value(json_object_get(d, "status"));
+
+			if (st && !strcmp(st, "PRIMARY") &&
+			    json_string_value(json_object_get(d, "taskDefinition")))
+				td = json_string_value(json_object_get(d, "taskDefinition"));
+		}
+	}
+	if (td) {
+		free(r->res->running_task_definition_arn);
+		r->res->running_task_definition_arn = strdup(td);
+		step(r, "the service runs %s", td);
+	}
+	json_decref(svc);
+}
+
 int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 	       struct deploy_result *res)
 {
 	struct run r = { c, rt, o, res, now_s(), STRLIST_INIT, NULL, NULL };
-	json_t *svc = NULL, *td = NULL, *newtd = NULL, *reg = NULL, *upd = NULL;
+	json_t *svc = NULL, *td = NULL, *tags = NULL, *newtd = NULL, *reg = NULL, *upd = NULL;
 	struct buf why = BUF_INIT;
 	const char *cur;
 	int rc;
@@ -280,11 +450,13 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 		goto out;
 	}
 	res->previous_task_definition_arn = strdup(cur);
+	res->running_task_definition_arn = strdup(cur);
 	step(&r, "service %s/%s runs %s", o->cluster, o->service, cur);
-	rc = ecs_describe_task_definition(c, cur, &td);
+	rc = check_controller(o, svc);
 	if (!rc)
-		rc = ecs_task_definition_render(td, o->container, o->image, &newtd,
-						&res->container);
+		rc = load_base(&r, cur, &td, &tags);
+	if (!rc)
+		rc = render(&r, td, tags, &newtd);
 	if (rc)
 		goto out;
 	if (o->dry_run) {
@@ -302,12 +474,15 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 		dup_or_null(json_string_value(json_object_get(reg, "taskDefinitionArn")));
 	step(&r, "registered %s (container %s -> %s)", res->task_definition_arn, res->container,
 	     o->image);
-	rc = ecs_update_service(c, o->cluster, o->service, res->task_definition_arn, &upd);
+	if (o->run_task && (rc = run_oneoff(&r, svc)))
+		goto out;
+	rc = ecs_update_service(c, o->cluster, o->service, res->task_definition_arn, &o->update,
+				&upd);
 	if (rc)
 		goto out;
 	res->deployment_id = dup_or_null(rollout_deployment_id(upd, res->task_definition_arn));
-	step(&r, "updated the service: deployment %s",
-	     res->deployment_id ? res->deployment_id : "(id unknown)");
+	step(&r, "updated the service: deployment %s (waiting up to %lu s)",
+	     res->deployment_id ? res->deployment_id : "(id unknown)", o->wait_timeout_s);
 	rc = wait_rollout(&r, res->task_definition_arn, res->deployment_id, &why);
 	if (!rc) {
 		step(&r, "rollout complete: %s", buf_cstr(&why));
@@ -315,6 +490,8 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 			rc = health_check(&r, &why);
 		if (!rc) {
 			res->status = "deployed";
+			free(res->running_task_definition_arn);
+			res->running_task_definition_arn = dup_or_null(res->task_definition_arn);
 			goto out;
 		}
 		{
@@ -336,12 +513,27 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 			     ecs_rolled_back(&r) ? "convoy did not roll back, but ECS's circuit "
 						   "breaker made the previous revision primary again"
 						 : "the service was left as it is");
-		goto out;
+	} else {
+		rc = roll_back(&r, buf_cstr(&why));
 	}
-	rc = roll_back(&r, buf_cstr(&why));
+	{
+		/* The error is the deploy's; what the service runs is read back, not assumed. */
+		char *saved = strdup(err_msg());
+
+		read_running(&r);
+		if (saved && res->running_task_definition_arn && res->previous_task_definition_arn &&
+		    !strcmp(res->status, "rolled-back") &&
+		    strcmp(res->running_task_definition_arn, res->previous_task_definition_arn))
+			err_set(rc, "%s; but the service now runs %s", saved,
+				res->running_task_definition_arn);
+		else if (saved)
+			err_set(rc, "%s", saved);
+		free(saved);
+	}
 out:
 	json_decref(svc);
 	json_decref(td);
+	json_decref(tags);
 	json_decref(newtd);
 	json_decref(reg);
 	json_decref(upd);
@@ -358,7 +550,9 @@ void deploy_result_free(struct deploy_result *r)
 		return;
 	free(r->task_definition_arn);
 	free(r->previous_task_definition_arn);
+	free(r->running_task_definition_arn);
 	free(r->deployment_id);
+	free(r->run_task_arn);
 	free(r->container);
 	free(r->dry_run_json);
 	strlist_clear(&r->timeline);

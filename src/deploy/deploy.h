@@ -1,6 +1,7 @@
 /*
  * deploy: rolls an image out to an ECS service. Describe the service and its task definition,
- * register a revision with only the container image changed, update the service, wait (bounded)
+ * register a revision with only the overrides changed (image, environment, secrets of named
+ * containers; the base may also be a file or another revision), update the service, wait (bounded)
  * until the rollout is done (deploy/rollout.h decides), optionally check a health URL, and on
  * failure update the service back to the previous task definition and wait for that too.
  * Progress and ECS service events go to the log; each step is kept for the summary timeline.
@@ -10,6 +11,8 @@
 
 #include "actions/runtime.h"
 #include "aws/client.h"
+#include "aws/ecs.h"
+#include "aws/ecs_taskdef.h"
 #include "util/strlist.h"
 
 struct deploy_opts {
@@ -17,6 +20,20 @@ struct deploy_opts {
 	const char *service;
 	const char *container;   /* NULL: the only one */
 	const char *image;       /* repo@sha256:... */
+	/* The base instead of the service's current revision: a parsed file (base_td, with its
+	 * base_tags), or a family[:revision] / ARN to describe (base_ref); both NULL: the service's. */
+	const json_t *base_td;
+	const json_t *base_tags;
+	const char *base_ref;
+	/* overrides[0] is container's (image, env, secrets); the rest are other containers'. */
+	const struct ecs_container_override *overrides;
+	size_t noverrides;
+	struct ecs_update_opts update; /* UpdateService members of the deploy (not the rollback) */
+	/* A one-off task of the new revision before the rollout (migrations), networked as the
+	 * service; its container's non-zero exit fails the deploy before the service changes. */
+	int run_task;
+	const json_t *run_task_command; /* JSON array for the container's command; NULL: as is */
+	const char *run_task_started_by;
 	unsigned long wait_timeout_s;
 	const char *health_url;  /* NULL: no health check */
 	long health_status;
@@ -31,7 +48,11 @@ struct deploy_opts {
 struct deploy_result {
 	char *task_definition_arn;
 	char *previous_task_definition_arn;
+	/* What the service runs when convoy is done, read back from ECS after a failure (a
+	 * rollback may end elsewhere than planned); the registered revision after a success. */
+	char *running_task_definition_arn;
 	char *deployment_id;
+	char *run_task_arn;      /* the one-off task, when run */
 	char *container;
 	/*
 	 * "deployed", "dry-run"; on failure "rolled-back" (the previous task definition runs

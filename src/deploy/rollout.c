@@ -97,6 +97,51 @@ int rollout_evaluate(const json_t *service, const char *td_arn, const char *depl
 			  out->rollout_state ? out->rollout_state : "(no state)");
 }
 
+enum rollout_verdict rollout_task_evaluate(const json_t *task, const char *container,
+					   struct buf *why)
+{
+	const char *last = str(task, "lastStatus"), *stopped = str(task, "stoppedReason");
+	const json_t *cs = json_object_get(task, "containers"), *ct, *target = NULL;
+	const json_t *code;
+	size_t i;
+
+	buf_reset(why);
+	if (!last || strcmp(last, "STOPPED")) {
+		buf_printf(why, "the task is %s", last ? last : "(no status)");
+		return ROLLOUT_WAIT;
+	}
+	json_array_foreach(cs, i, ct) {
+		if (!container ? !target : (str(ct, "name") && !strcmp(str(ct, "name"), container)))
+			target = ct;
+	}
+	if (!target) {
+		buf_printf(why, "the task stopped without container %s (%s)",
+			   container ? container : "(none)", stopped ? stopped : "no reason given");
+		return ROLLOUT_FAILED;
+	}
+	code = json_object_get(target, "exitCode");
+	if (!json_is_integer(code)) {
+		const char *r = str(target, "reason");
+
+		buf_printf(why, "container %s did not run to an exit code: %s",
+			   str(target, "name") ? str(target, "name") : "?",
+			   r ? r : stopped ? stopped : "no reason given");
+		return ROLLOUT_FAILED;
+	}
+	if (json_integer_value(code) != 0) {
+		buf_printf(why, "container %s exited with code %lld%s%s",
+			   str(target, "name") ? str(target, "name") : "?",
+			   (long long)json_integer_value(code), stopped ? " (" : "",
+			   stopped ? stopped : "");
+		if (stopped)
+			buf_puts(why, ")");
+		return ROLLOUT_FAILED;
+	}
+	buf_printf(why, "container %s exited with code 0",
+		   str(target, "name") ? str(target, "name") : "?");
+	return ROLLOUT_DONE;
+}
+
 int rollout_health_ok(long status, const char *body, long want_status, const char *want_body)
 {
 	if (status != want_status)

@@ -34,6 +34,14 @@ const char *rollout_deployment_id(const json_t *service, const char *td_arn);
 int rollout_evaluate(const json_t *service, const char *td_arn, const char *deployment_id,
 		     struct rollout_view *out, struct buf *why);
 
+/*
+ * Evaluates a DescribeTasks task object of the one-off task: WAIT until lastStatus is STOPPED;
+ * then DONE if container (NULL: the first) exited 0, else FAILED (its exit code, or why it has
+ * none: the container's reason, the task's stoppedReason). why gets a sentence.
+ */
+enum rollout_verdict rollout_task_evaluate(const json_t *task, const char *container,
+					   struct buf *why);
+
 /* Whether a health reply passes: status == want_status and body contains want_body (if set). */
 int rollout_health_ok(long status, const char *body, long want_status, const char *want_body);
 

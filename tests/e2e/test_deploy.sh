@@ -150,7 +150,7 @@ pass "deploy__recorded_in_the_stage_ledger"
 start success
 for args in "--stage nope|no stage 'nope' in $T/repo/.github/convoy.yml (stages: qa, prod)" \
 	"--stage qa|stage 'qa' in $T/repo/.github/convoy.yml (line 2) has no 'deploy:' block" \
-	"--service web|input 'cluster' is required" ; do
+	"--cluster c|input 'service' is required" ; do
 	if "$CONVOY" deploy --pipeline-file "$T/repo/.github/convoy.yml" ${args%%|*} --image "$IMG" >"$T/out" 2>&1; then
 		fail "accepted: ${args%%|*}"
 	fi

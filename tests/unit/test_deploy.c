@@ -1,8 +1,8 @@
-/* Unit tests for deploy/rollout and aws/ecs task-definition rewrite (pure decisions). */
+/* Unit tests for deploy/rollout and aws/ecs_taskdef (pure decisions and rewrites). */
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "aws/ecs.h"
+#include "aws/ecs_taskdef.h"
 #include "deploy/rollout.h"
 #include "test.h"
 #include "util/err.h"
@@ -101,39 +101,173 @@ static void test_deploy__health_and_backoff(void)
 	CHECK_INT(rollout_backoff_ms(10, 100, 1000), 1000);
 }
 
-static void test_deploy__render_changes_only_the_image_and_strips_read_only(void)
+/* json_equal(a, parsed text), freeing the parsed value */
+static int json_equal_text(const json_t *a, const char *text)
+{
+	json_t *b = json_loads(text, 0, NULL);
+	int eq = b && json_equal(a, b);
+
+	json_decref(b);
+	return eq;
+}
+
+static const char *cname(const json_t *td, size_t i, const char *key)
+{
+	return json_string_value(
+		json_object_get(json_array_get(json_object_get(td, "containerDefinitions"), i), key));
+}
+
+static void test_deploy__registrable_keeps_what_register_accepts_and_the_tags(void)
 {
 	json_t *td = json_loads("{\"taskDefinitionArn\":\"a\",\"revision\":3,\"status\":\"ACTIVE\","
 				"\"requiresAttributes\":[],\"compatibilities\":[],\"registeredAt\":1,"
-				"\"registeredBy\":\"x\",\"family\":\"f\",\"cpu\":\"256\","
+				"\"registeredBy\":\"x\",\"someFutureField\":1,\"family\":\"f\","
+				"\"cpu\":\"256\",\"volumes\":[{\"name\":\"v\"}],"
+				"\"runtimePlatform\":{\"cpuArchitecture\":\"ARM64\"},"
 				"\"containerDefinitions\":[{\"name\":\"app\",\"image\":\"old\"},"
 				"{\"name\":\"side\",\"image\":\"s\"}]}",
 				0, NULL);
+	json_t *tags = json_loads("[{\"key\":\"team\",\"value\":\"web\"},"
+				  "{\"key\":\"aws:cloudformation:stack-name\",\"value\":\"s\"}]",
+				  0, NULL);
 	json_t *out = NULL;
-	char *chosen = NULL;
 
-	CHECK_INT(ecs_task_definition_render(td, NULL, "r@sha256:x", &out, &chosen), E_USAGE);
-	CHECK(strstr(err_msg(), "'app', 'side'") != NULL);
-	CHECK_INT(ecs_task_definition_render(td, "nope", "r@sha256:x", &out, &chosen), E_USAGE);
-	CHECK_INT(ecs_task_definition_render(td, "app", "r@sha256:x", &out, &chosen), 0);
-	CHECK_STR(chosen, "app");
+	CHECK_INT(ecs_taskdef_registrable(td, tags, &out), 0);
 	CHECK(json_object_get(out, "revision") == NULL);
 	CHECK(json_object_get(out, "taskDefinitionArn") == NULL);
 	CHECK(json_object_get(out, "registeredBy") == NULL);
+	CHECK(json_object_get(out, "compatibilities") == NULL);
+	CHECK(json_object_get(out, "someFutureField") == NULL);
 	CHECK_STR(json_string_value(json_object_get(out, "cpu")), "256");
-	CHECK_STR(json_string_value(json_object_get(
-			  json_array_get(json_object_get(out, "containerDefinitions"), 0), "image")),
-		  "r@sha256:x");
-	CHECK_STR(json_string_value(json_object_get(
-			  json_array_get(json_object_get(out, "containerDefinitions"), 1), "image")),
-		  "s");
-	free(chosen);
+	CHECK(json_equal(json_object_get(out, "volumes"), json_object_get(td, "volumes")));
+	CHECK(json_equal(json_object_get(out, "runtimePlatform"),
+			 json_object_get(td, "runtimePlatform")));
+	CHECK_INT((long)json_array_size(json_object_get(out, "tags")), 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(out, "tags"), 0),
+						    "key")),
+		  "team");
 	json_decref(out);
+	json_decref(tags);
 	json_decref(td);
+}
+
+static void test_deploy__override_sets_image_env_and_secrets_of_one_container(void)
+{
+	json_t *td = json_loads("{\"family\":\"f\",\"containerDefinitions\":["
+				"{\"name\":\"app\",\"image\":\"old\",\"environment\":"
+				"[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"S\",\"value\":\"x\"}],"
+				"\"secrets\":[{\"name\":\"B\",\"valueFrom\":\"arn:old\"}]},"
+				"{\"name\":\"side\",\"image\":\"s\"}]}",
+				0, NULL);
+	struct strlist env = STRLIST_INIT, sec = STRLIST_INIT;
+	struct ecs_container_override ov = { NULL, "r@sha256:x", &env, &sec };
+	char *chosen = NULL;
+	json_t *e;
+
+	strlist_add(&env, "A=2=3");
+	strlist_add(&env, "B=plain");
+	strlist_add(&env, "C=");
+	strlist_add(&sec, "S=arn:aws:ssm:eu-west-1:1:parameter/s");
+	CHECK_INT(ecs_taskdef_override(td, &ov, &chosen), E_USAGE);
+	CHECK(strstr(err_msg(), "'app', 'side'") != NULL);
+	ov.container = "nope";
+	CHECK_INT(ecs_taskdef_override(td, &ov, &chosen), E_USAGE);
+	ov.container = "app";
+	CHECK_INT(ecs_taskdef_override(td, &ov, &chosen), 0);
+	CHECK_STR(chosen, "app");
+	CHECK_STR(cname(td, 0, "image"), "r@sha256:x");
+	CHECK_STR(cname(td, 1, "image"), "s");
+	e = json_object_get(json_array_get(json_object_get(td, "containerDefinitions"), 0),
+			    "environment");
+	CHECK(json_equal_text(e, "[{\"name\":\"A\",\"value\":\"2=3\"},{\"name\":\"B\","
+				 "\"value\":\"plain\"},{\"name\":\"C\",\"value\":\"\"}]"));
+	e = json_object_get(json_array_get(json_object_get(td, "containerDefinitions"), 0),
+			    "secrets");
+	CHECK(json_equal_text(e, "[{\"name\":\"S\",\"valueFrom\":"
+				 "\"arn:aws:ssm:eu-west-1:1:parameter/s\"}]"));
+	strlist_clear(&env);
+	strlist_add(&env, "noequals");
+	CHECK_INT(ecs_taskdef_check_pairs(&env, "environment-variables"), E_USAGE);
+	CHECK(strstr(err_msg(), "input 'environment-variables': line 1") != NULL);
+	strlist_clear(&env);
+	strlist_clear(&sec);
+	free(chosen);
+	json_decref(td);
+}
+
+static void test_deploy__parse_reads_the_cli_wrapper_and_the_bare_object(void)
+{
+	json_t *td = NULL, *tags = NULL;
+
+	CHECK_INT(ecs_taskdef_parse("{\"taskDefinition\":{\"family\":\"f\",\"revision\":2,"
+				    "\"containerDefinitions\":[]},\"tags\":[{\"key\":\"k\","
+				    "\"value\":\"v\"}]}",
+				    "task-definition", "td.json", &td, &tags),
+		  0);
+	CHECK_STR(json_string_value(json_object_get(td, "family")), "f");
+	CHECK_INT((long)json_array_size(tags), 1);
+	json_decref(td);
+	json_decref(tags);
+	CHECK_INT(ecs_taskdef_parse("{\"family\":\"g\",\"containerDefinitions\":[]}",
+				    "task-definition", "td.json", &td, &tags),
+		  0);
+	CHECK_STR(json_string_value(json_object_get(td, "family")), "g");
+	CHECK(tags == NULL);
+	json_decref(td);
+	CHECK_INT(ecs_taskdef_parse("{\"x\":1}", "task-definition", "td.json", &td, &tags),
+		  E_USAGE);
+	CHECK(strstr(err_msg(), "td.json is not a task definition") != NULL);
+	CHECK_INT(ecs_taskdef_parse("{nope", "task-definition", "td.json", &td, &tags), E_USAGE);
+	CHECK(strstr(err_msg(), "td.json is not JSON") != NULL);
+	CHECK_INT(ecs_taskdef_parse("{\"containerDefinitions\":[]}", "task-definition", "td.json",
+				    &td, &tags),
+		  E_USAGE);
+	CHECK(strstr(err_msg(), "no 'family'") != NULL);
+}
+
+static enum rollout_verdict task_verdict(const char *task, const char *container,
+					 struct buf *why)
+{
+	json_t *t = json_loads(task, 0, NULL);
+	enum rollout_verdict v = rollout_task_evaluate(t, container, why);
+
+	json_decref(t);
+	return v;
+}
+
+static void test_deploy__one_off_task_judged_by_its_container_exit_code(void)
+{
+	struct buf why = BUF_INIT;
+
+	CHECK_INT(task_verdict("{\"lastStatus\":\"RUNNING\",\"containers\":[]}", "app", &why),
+		  ROLLOUT_WAIT);
+	CHECK_STR(buf_cstr(&why), "the task is RUNNING");
+	/* the sidecar stopped by ECS (137) does not decide; the migration container does */
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"containers\":[{\"name\":"
+			       "\"envoy\",\"exitCode\":137},{\"name\":\"app\",\"exitCode\":0}]}",
+			       "app", &why),
+		  ROLLOUT_DONE);
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"stoppedReason\":\"Essential\","
+			       "\"containers\":[{\"name\":\"app\",\"exitCode\":2}]}",
+			       "app", &why),
+		  ROLLOUT_FAILED);
+	CHECK_STR(buf_cstr(&why), "container app exited with code 2 (Essential)");
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"containers\":[{\"name\":\"app\","
+			       "\"reason\":\"CannotPullContainerError\"}]}",
+			       "app", &why),
+		  ROLLOUT_FAILED);
+	CHECK_STR(buf_cstr(&why), "container app did not run to an exit code: "
+				  "CannotPullContainerError");
+	CHECK_INT(task_verdict("{\"lastStatus\":\"STOPPED\",\"containers\":[]}", "app", &why),
+		  ROLLOUT_FAILED);
+	buf_free(&why);
 }
 
 TEST_MAIN(TEST(test_deploy__done_only_when_single_completed_and_counts_match),
 	  TEST(test_deploy__without_rollout_state_done_when_the_only_deployment_runs),
 	  TEST(test_deploy__circuit_breaker_rollback_is_a_failure),
 	  TEST(test_deploy__health_and_backoff),
-	  TEST(test_deploy__render_changes_only_the_image_and_strips_read_only))
+	  TEST(test_deploy__registrable_keeps_what_register_accepts_and_the_tags),
+	  TEST(test_deploy__override_sets_image_env_and_secrets_of_one_container),
+	  TEST(test_deploy__parse_reads_the_cli_wrapper_and_the_bare_object),
+	  TEST(test_deploy__one_off_task_judged_by_its_container_exit_code))

@@ -3,7 +3,8 @@
 
 usage: aws_standin.py PORT SCENARIO LOGFILE [--key ID:SECRET]... [--region R] [--account N]
                       [--ecr-password P] [--runner-token T] [--external-id ROLE:ID]...
-                      [--container-token T] [--imds-role NAME]
+                      [--container-token T] [--imds-role NAME] [--td1 FILE]
+                      [--task-exit N|none]
 
 Run it with Debian's /usr/bin/python3 and python3-botocore. Every request's SigV4 signature is
 verified with botocore's own signer (botocore.auth.SigV4Auth), not convoy's: the request is
@@ -49,9 +50,17 @@ logged with "issued": the key ID):
       need X-aws-ec2-metadata-token to be an issued token, else 401.
 
 ECS (X-Amz-Target AmazonEC2ContainerServiceV20141113.*): DescribeServices, DescribeTaskDefinition,
-RegisterTaskDefinition, UpdateService. One service "web" in any cluster, running task definition
-app:1 (container "app"). Rollouts are simulated by counting DescribeServices requests after an
-UpdateService (never by time). SCENARIO:
+RegisterTaskDefinition, UpdateService, RunTask, DescribeTasks. One service "web" in any cluster
+(FARGATE, awsvpc networkConfiguration subnet-1/sg-1), running task definition
+app:1 (container "app"; --td1 FILE: the one in FILE instead, {"taskDefinition": {...}, "tags":
+[...]} as aws ecs describe-task-definition writes it, its family and revision forced to app:1).
+DescribeTaskDefinition returns "tags" (those registered with the revision) only when asked with
+include: ["TAGS"], as ECS does; RegisterTaskDefinition keeps every member it is sent (botocore's
+model refuses the ones the real call refuses). RunTask starts a task (PROVISIONING) that
+DescribeTasks shows RUNNING on the 1st poll and STOPPED on the 2nd, every container exiting 0,
+or with --task-exit N the task definition's first container (or the one with a command override)
+exiting N; --task-exit none: it never started (no exit code, CannotPullContainerError). Rollouts are simulated by counting
+DescribeServices requests after an UpdateService (never by time). SCENARIO:
   success        the new deployment is IN_PROGRESS, then COMPLETED on the 1st poll;
   slow           ... on the 4th poll;
   circuit        the new deployment FAILs on the 2nd poll and ECS's circuit breaker rolls back by
@@ -63,7 +72,12 @@ UpdateService (never by time). SCENARIO:
   norollout      deployments carry no rolloutState (a service behind a Classic Load Balancer, or
                  an older service): the old deployment drains on the 2nd poll;
   throttle       the first two signed requests get ThrottlingException;
-  expired        AssumeRole issues expired session credentials.
+  expired        AssumeRole issues expired session credentials;
+  elsewhere      deploys complete; an UpdateService back to revision 1 is overtaken by another
+                 deployer: the stand-in registers a copy of revision 1 as the next revision, and
+                 that one becomes the only (PRIMARY, COMPLETED) deployment;
+  codedeploy     the service's deploymentController is CODE_DEPLOY (blue/green), else success;
+  external       the service's deploymentController is EXTERNAL, else success.
 ECR (AmazonEC2ContainerRegistry_V20150921.*): GetAuthorizationToken (user AWS, password
 --ecr-password), DescribeRepositories, CreateRepository.
 
@@ -91,7 +105,8 @@ def parse_args(argv):
     port, scenario, logpath = int(argv[0]), argv[1], argv[2]
     o = {"keys": {}, "region": "eu-west-1", "account": "123456789012",
          "ecr_password": "standin-ecr-password", "runner_token": None, "external_ids": {},
-         "container_token": None, "imds_role": "convoy-instance"}
+         "container_token": None, "imds_role": "convoy-instance", "td1": None,
+         "task_exit": "0"}
     rest = argv[3:]
     while rest:
         flag, val, rest = rest[0], rest[1], rest[2:]
@@ -102,7 +117,7 @@ def parse_args(argv):
             role, _, eid = val.partition(":")
             o["external_ids"][role] = eid
         elif flag in ("--region", "--account", "--ecr-password", "--runner-token",
-                      "--container-token", "--imds-role"):
+                      "--container-token", "--imds-role", "--td1", "--task-exit"):
             o[flag[2:].replace("-", "_")] = val
         else:
             sys.exit("aws_standin: unknown option " + flag)
@@ -121,7 +136,16 @@ TD1 = {"taskDefinitionArn": ARN % 1, "family": "app", "revision": 1, "status": "
        "requiresAttributes": [], "compatibilities": ["FARGATE"], "registeredAt": 1,
        "registeredBy": "me", "cpu": "256",
        "containerDefinitions": [{"name": "app", "image": "old@sha256:" + "0" * 64}]}
+TAGS = {}  # task definition ARN -> its tags
+if OPT["td1"]:
+    _doc = json.load(open(OPT["td1"]))
+    TD1 = dict(_doc["taskDefinition"], taskDefinitionArn=ARN % 1, family="app", revision=1)
+    TAGS[TD1["taskDefinitionArn"]] = _doc.get("tags", [])
+CONTROLLER = {"codedeploy": "CODE_DEPLOY", "external": "EXTERNAL"}.get(SCENARIO, "ECS")
 IMDS_TOKENS = set()
+NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"],
+                                   "assignPublicIp": "DISABLED"}}
+TASKS = {}  # task ARN -> {"task": ..., "polls": n, "main": container name}
 ST = {"tds": {TD1["taskDefinitionArn"]: TD1}, "rev": 1, "td": ARN % 1, "deps": [], "polls": 0,
       "calls": 0, "dep": 0, "repos": {}}
 
@@ -266,7 +290,9 @@ def new_dep(td, status, state, running=2):
 def service_view():
     return {"serviceName": "web", "status": "ACTIVE", "taskDefinition": ST["td"],
             "serviceArn": "arn:aws:ecs:%s:%s:service/web" % (REGION, ACCOUNT),
-            "deployments": ST["deps"],
+            "deployments": ST["deps"], "deploymentController": {"type": CONTROLLER},
+            "launchType": "FARGATE", "platformVersion": "LATEST",
+            "networkConfiguration": NETWORK,
             "events": [{"id": "e%d" % ST["polls"], "message": "poll %d" % ST["polls"]}]}
 
 
@@ -308,10 +334,19 @@ def poll():
 
 def ecs(action, body):
     if action == "DescribeTaskDefinition":
-        return {"taskDefinition": find_td(body["taskDefinition"])}
+        td = find_td(body["taskDefinition"])
+        reply = {"taskDefinition": td}
+        if "TAGS" in body.get("include", []):
+            reply["tags"] = TAGS.get(td["taskDefinitionArn"], [])
+        return reply
     if action == "RegisterTaskDefinition":
         ST["rev"] += 1
         td = dict(body)
+        tags = td.pop("tags", [])
+        if any(t["key"].startswith("aws:") for t in tags):
+            raise Refused("InvalidParameterException", "Tag keys with the prefix 'aws:' are "
+                          "reserved for AWS use.")
+        TAGS[ARN % ST["rev"]] = tags
         td.update(taskDefinitionArn=ARN % ST["rev"], revision=ST["rev"], status="ACTIVE",
                   registeredAt=ST["rev"], registeredBy="arn:aws:iam::%s:user/convoy" % ACCOUNT)
         ST["tds"][td["taskDefinitionArn"]] = td
@@ -319,12 +354,61 @@ def ecs(action, body):
     if action == "UpdateService":
         if body["service"].rpartition("/")[2] != "web":
             raise Refused("ServiceNotFoundException", "Service not found.")
-        if "taskDefinition" in body:
+        if "taskDefinition" in body and SCENARIO == "elsewhere" and \
+                find_td(body["taskDefinition"])["taskDefinitionArn"] == ARN % 1:
+            ST["rev"] += 1
+            other = dict(TD1, taskDefinitionArn=ARN % ST["rev"], revision=ST["rev"])
+            ST["tds"][other["taskDefinitionArn"]] = other
+            ST["td"], ST["target"] = other["taskDefinitionArn"], other["taskDefinitionArn"]
+            ST["deps"] = [new_dep(other["taskDefinitionArn"], "PRIMARY", "COMPLETED")]
+        elif "taskDefinition" in body:
             new = find_td(body["taskDefinition"])["taskDefinitionArn"]
             old, ST["td"], ST["polls"], ST["target"] = ST["td"], new, 0, new
             ST["deps"] = [new_dep(new, "PRIMARY", "IN_PROGRESS", 0),
                           new_dep(old, "ACTIVE", "COMPLETED")]
         return {"service": service_view()}
+    if action == "RunTask":
+        td = find_td(body["taskDefinition"])
+        over = body.get("overrides", {}).get("containerOverrides", [])
+        main = next((o["name"] for o in over if "command" in o),
+                    td["containerDefinitions"][0]["name"])
+        arn = "arn:aws:ecs:%s:%s:task/%s/%s" % (REGION, ACCOUNT, body.get("cluster", "default"),
+                                                secrets.token_hex(16))
+        task = {"taskArn": arn, "taskDefinitionArn": td["taskDefinitionArn"],
+                "lastStatus": "PROVISIONING", "desiredStatus": "RUNNING",
+                "startedBy": body.get("startedBy"),
+                "containers": [{"name": c["name"], "lastStatus": "PENDING"}
+                               for c in td["containerDefinitions"]]}
+        TASKS[arn] = {"task": task, "polls": 0, "main": main}
+        return {"tasks": [task], "failures": []}
+    if action == "DescribeTasks":
+        out = []
+        for arn in body["tasks"]:
+            t = TASKS.get(arn)
+            if not t:
+                continue
+            t["polls"] += 1
+            task = t["task"]
+            if t["polls"] == 1:
+                task.update(lastStatus="RUNNING")
+                for c in task["containers"]:
+                    c["lastStatus"] = "RUNNING"
+            elif t["polls"] >= 2 and task["lastStatus"] != "STOPPED":
+                code = OPT["task_exit"]
+                task.update(lastStatus="STOPPED", desiredStatus="STOPPED",
+                            stoppedReason="Essential container in task exited")
+                for c in task["containers"]:
+                    c["lastStatus"] = "STOPPED"
+                    if code == "none":
+                        c["reason"] = "CannotPullContainerError: pull image manifest has been " \
+                                      "retried 5 time(s)"
+                    else:
+                        c["exitCode"] = int(code) if c["name"] == t["main"] else 0
+                if code == "none":
+                    task["stoppedReason"] = "CannotPullContainerError"
+            out.append(task)
+        return {"tasks": out, "failures": [{"arn": a, "reason": "MISSING"}
+                                           for a in body["tasks"] if a not in TASKS]}
     if action == "DescribeServices":
         known = [s for s in body["services"] if s.rpartition("/")[2] == "web"]
         poll()
@@ -502,7 +586,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/_standin/state":
             return self.send(404, "text/plain", b"not found\n")
         state = {"repositories": ST["repos"], "service": service_view(),
-                 "taskDefinitions": ST["tds"]}
+                 "taskDefinitions": ST["tds"], "tags": TAGS}
         self.send(200, "application/json", json.dumps(state).encode())
 
     def do_PUT(self):
