@@ -75,7 +75,7 @@ static int ledger_read(struct registry *reg, const char *path, const char *diges
 		       struct ledger_records *out)
 {
 	json_t *index = NULL;
-	int rc = api > 0   ? registry_referrers_api(reg, path, digest, &index)
+	int rc = api > 0   ? registry_referrers_list(reg, path, digest, &index)
 		 : api == 0 ? registry_referrers_tag_get(reg, path, digest, &index)
 			    : registry_referrers_get(reg, path, digest, &index, &api);
 

@@ -154,7 +154,12 @@ out:
 	return rc;
 }
 
-/* An OCI 1.1 referrer; without the referrers API it is appended to the tag schema index. */
+/*
+ * An OCI 1.1 referrer; without the referrers API it is appended to the tag schema index. An
+ * OCI-Subject answer is a claim, not proof (Docker Hub and ECR have sent it without serving
+ * the API): the API is asked before the index is skipped. A registry that refuses the
+ * subject, an image index (ECR), gets the referrer without it, listed in the index.
+ */
 static int put_referrer(struct registry *reg, const char *repo, const struct sign_subject *subj,
 			const char *pdigest, size_t plen, const char *sig_b64)
 {
@@ -175,10 +180,16 @@ static int put_referrer(struct registry *reg, const char *repo, const struct sig
 	if (!m)
 		return err_set(E_NOMEM, "out of memory");
 	rc = dump_put(reg, repo, NULL, m, &ack, mdigest, &msize);
+	if (rc == E_SUBJECT) {
+		err_clear();
+		json_object_del(m, "subject");
+		ack = 0;
+		rc = dump_put(reg, repo, NULL, m, NULL, mdigest, &msize);
+	}
 	json_decref(m);
-	if (rc || ack)
+	if (rc || (ack && registry_referrers_supported(reg, repo)))
 		return rc;
-	/* No OCI-Subject answer: list it in the "sha256-<hex>" index unless it is there. */
+	/* Not listed by the API: list it in the "sha256-<hex>" index unless it is there. */
 	if ((rc = registry_referrers_tag_get(reg, repo, subj->digest, &index)))
 		return rc;
 	list = json_object_get(index, "manifests");
