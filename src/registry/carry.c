@@ -120,12 +120,11 @@ static int probe_subject(struct find *fd, size_t i)
 	struct cands *c = &fd->per[i];
 	struct buf tag = BUF_INIT;
 	json_t *index = NULL;
-	int rc;
+	int rc = 0;
 
 	if (fd->first && i == 0 && fd->depth == 0) {
 		index = fd->first;
 		fd->first = NULL;
-		rc = 0;
 	} else if (fd->api) {
 		rc = registry_referrers_api(fd->src, fd->repo, subject, &index);
 	}
