@@ -442,12 +442,33 @@ static int carry_plan(struct run *r, struct round *rd)
 	return 0;
 }
 
+/* Whether every target refused the item (then its kind is not among those carried). */
+static int refused_everywhere(const struct run *r, const struct registry_carry_item *it)
+{
+	struct buf what = BUF_INIT;
+	int all = 1, any = 0;
+
+	if (buf_printf(&what, "%s %s", it->kind, it->m.digest)) {
+		err_clear();
+		return 0;
+	}
+	for (size_t i = 0; i < r->nt; i++) {
+		if (r->t[i].is_source)
+			continue;
+		any = 1;
+		all = all && strlist_contains(&r->t[i].carry.refused, buf_cstr(&what));
+	}
+	buf_free(&what);
+	return any && all;
+}
+
 static int carry_kinds(struct run *r)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < r->carry.len && !rc; i++)
-		if (!strlist_contains(&r->res->referrer_kinds, r->carry.items[i].kind))
+		if (!strlist_contains(&r->res->referrer_kinds, r->carry.items[i].kind) &&
+		    !refused_everywhere(r, &r->carry.items[i]))
 			rc = strlist_add(&r->res->referrer_kinds, r->carry.items[i].kind);
 	return rc;
 }
