@@ -199,6 +199,19 @@ scenario() {
 	assert_eq "$(history_of qa)" "promote:$DS promote:$DI" "$QQ: history of qa"
 	assert_eq "$(history_of prod)" "promote:$DS promote:$DI" "$QP: history of prod"
 	pass "promote__dev_qa_${QQ}__prod_${QP}"
+
+	# The stage behind no-index-subject moved outside convoy: history scans the repository,
+	# and finds both kinds of record (the index's in the tag schema, the single image's
+	# through the API, found by the digest of a tag it keeps: v1).
+	local st UP R
+	if [ "$QQ" = no-index-subject ]; then st=qa; UP=$A; R=qa/app; else st=prod; UP=$B; R=prod/app; fi
+	skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$UP/$R@$DS" "docker://$UP/$R:v1"
+	mkimage "$T/moved$round" --seed "7$round"
+	skopeo copy -q --dest-tls-verify=false "oci:$T/moved$round" "docker://$UP/$R:$st"
+	assert_eq "$(history_of $st)" "promote:$DS promote:$DI" "$st moved: history"
+	grep -q "^::warning::$st's tag points at sha256:[0-9a-f]*, which no convoy promotion recorded" "$T/hist-$st.out" ||
+		{ cat "$T/hist-$st.out"; fail "$st moved: no warning"; }
+	pass "history__moved_${st}_no-index-subject_finds_both_kinds_of_record"
 }
 
 scenario subject-header-only no-index-subject
