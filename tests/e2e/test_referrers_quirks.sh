@@ -29,11 +29,12 @@ cat >"$T/sbom.json" <<'EOF'
 EOF
 
 # proxy VAR QUIRK UPSTREAM_PORT LOG: a referrers proxy with that quirk; VAR = its host:port.
+# Its listings come one descriptor a page (Link rel="next"): every read of the API pages.
 proxy() {
 	local port
 	port=$(free_port)
 	: >"$4"
-	$PY "$CONVOY_SRC/tests/e2e/tools/referrers_proxy.py" --quirk "$2" "$port" "http://127.0.0.1:$3" "$4" &
+	$PY "$CONVOY_SRC/tests/e2e/tools/referrers_proxy.py" --quirk "$2" "$port" "http://127.0.0.1:$3" "$4" 1 &
 	at_exit "kill $!"
 	wait_port "$port" "$!"
 	printf -v "$1" '127.0.0.1:%s' "$port"
@@ -55,12 +56,20 @@ for d in sorted(m, key=lambda d: (d.get("artifactType", ""), d["digest"])):
     print(d.get("artifactType", "-"), d["digest"])
 PY
 }
-# api_list PROXY REPO DIGEST: the same from the proxy's referrers API.
+# api_list PROXY REPO DIGEST: the same from the proxy's referrers API (every page).
 api_list() {
-	curl -sf "http://$1/v2/$2/referrers/$3" | $PY -c '
-import json, sys
-for d in sorted(json.load(sys.stdin)["manifests"], key=lambda d: (d.get("artifactType", ""), d["digest"])):
-    print(d.get("artifactType", "-"), d["digest"])'
+	$PY - "$@" <<'PY'
+import sys, json, urllib.request
+proxy, repo, digest = sys.argv[1:]
+url, out = "http://%s/v2/%s/referrers/%s" % (proxy, repo, digest), []
+while url:
+    with urllib.request.urlopen(url) as resp:
+        out += json.loads(resp.read())["manifests"]
+        link = resp.headers.get("Link")
+    url = "http://%s%s" % (proxy, link.split(">")[0].lstrip("<")) if link else None
+for d in sorted(out, key=lambda d: (d.get("artifactType", ""), d["digest"])):
+    print(d.get("artifactType", "-"), d["digest"])
+PY
 }
 # raw UP REPO REF: the manifest as the registry itself holds it (fails when absent).
 raw() { skopeo inspect --raw --tls-verify=false "docker://$1/$2@$3" 2>/dev/null || skopeo inspect --raw --tls-verify=false "docker://$1/$2:$3"; }
@@ -148,7 +157,15 @@ scenario() {
 			local Q UP PX PL R name=$st-$round-$img
 			if [ $st = qa ]; then Q=$QQ; UP=$A; PX=$PA; PL=$T/pa$round.log; R=qa/app
 			else Q=$QP; UP=$B; PX=$PB; PL=$T/pb$round.log; R=prod/app; fi
+			local ma mb SQ SR
+			ma=$(wc -l <"$T/pa$round.log"); mb=$(wc -l <"$T/pb$round.log")
 			promote_ok $st "$name"
+			{ tail -n +"$((ma + 1))" "$T/pa$round.log"; tail -n +"$((mb + 1))" "$T/pb$round.log"; } >"$T/$name.req"
+			# A source with the API lists the single image's referrers a page each: all read.
+			SQ=$QQ; if [ $st = qa ]; then SR=app; else SR=qa/app; fi
+			if [ "$SQ" = no-index-subject ] && [ $img = S ]; then
+				grep -q "^GET /v2/$SR/referrers/$D?page=1 200$" "$T/$name.req" || { cat "$T/$name.req"; fail "$name: the source's second page was not read"; }
+			fi
 			assert_eq "$(digest_of "$UP/$R:$st")" "$D" "$name: the $st tag"
 			raw "$UP" "$R" "sha256-${D#sha256:}.sig" >/dev/null || fail "$name: the .sig tag was not carried"
 			if [ "$Q" = subject-header-only ]; then
@@ -216,3 +233,25 @@ scenario() {
 
 scenario subject-header-only no-index-subject
 scenario no-index-subject subject-header-only
+
+# link-loop: a listing whose last page links back to the first never ends. The promotion
+# fails, saying so, before any tag moves (an incomplete listing would carry some referrers
+# silently); the registry is left as it was.
+start_registry L
+proxy PL link-loop "$L_PORT" "$T/pl.log"
+mkimage "$T/loop" --seed 99
+skopeo copy -q --dest-tls-verify=false "oci:$T/loop" "docker://127.0.0.1:$L_PORT/app:dev"
+DL=$(digest_of "127.0.0.1:$L_PORT/app:dev")
+for f in a b; do
+	$PY "$CONVOY_SRC/tests/e2e/tools/attach.py" "$PL" app "$DL" "$SPDX" "$T/sbom.json" >/dev/null || fail "link-loop: attaching"
+	echo "$f" >>"$T/sbom.json"
+done
+actions_env
+set +e
+"$CONVOY" promote --to qa --stages "dev=$PL/app:dev; qa=$PL/qa/app:qa" --insecure-registry "$PL" >"$T/loop.out" 2>&1
+rc=$?
+set -e
+assert_eq "$rc" 1 "link-loop: promote exit code"
+grep -q '^::error::.*a loop of Link: rel="next"); the listing is not complete' "$T/loop.out" || { cat "$T/loop.out"; fail "link-loop: the error does not name the loop"; }
+if skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$L_PORT/qa/app:qa" >/dev/null 2>&1; then fail "link-loop: the qa tag was written"; fi
+pass "promote__referrers_link_loop_fails_before_any_tag_moves"

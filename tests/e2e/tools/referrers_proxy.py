@@ -36,13 +36,15 @@ has, so that a client's handling of it can be tested against real storage:
         with 405 and the body {"errors":[{"code":"UNSUPPORTED","message":...}]}, and nothing
         is stored upstream, as ECR has refused them (aws/containers-roadmap#2783). Every other
         manifest, with or without a subject, is handled as above.
+  link-loop            the referrers API as above, paginated (PAGE_SIZE, else 1), but the
+        last page's Link rel="next" points back at the first page: a listing that never ends.
 The referrers lists live in memory: the proxy lives for one test, in front of a registry that
 test started empty. Every request is logged as one line, METHOD PATH STATUS, before it is
 answered: a request the client sent after hearing an answer is logged after it.
 """
 import hashlib, http.client, http.server, json, re, sys, threading, urllib.parse
 
-QUIRKS = ("subject-header-only", "no-index-subject")
+QUIRKS = ("subject-header-only", "no-index-subject", "link-loop")
 ARGS, QUIRK = list(sys.argv[1:]), None
 if "--quirk" in ARGS:
     at = ARGS.index("--quirk")
@@ -53,7 +55,7 @@ if "--quirk" in ARGS:
 if len(ARGS) not in (3, 4):
     sys.exit("usage: referrers_proxy.py [--quirk PROFILE] LISTEN_PORT UPSTREAM_URL LOG_FILE [PAGE_SIZE]")
 PORT, UPSTREAM, LOG = int(ARGS[0]), ARGS[1].rstrip("/"), ARGS[2]
-PAGE = int(ARGS[3]) if len(ARGS) > 3 else 0
+PAGE = int(ARGS[3]) if len(ARGS) > 3 else (1 if QUIRK == "link-loop" else 0)
 up = urllib.parse.urlparse(UPSTREAM)
 if up.scheme != "http" or not up.hostname:
     sys.exit("referrers_proxy: UPSTREAM_URL must be http://host:port")
@@ -232,8 +234,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             headers.append(("OCI-Filters-Applied", "artifactType"))
         if PAGE:
             page = int((query.get("page") or ["0"])[0])
-            if page * PAGE + PAGE < len(manifests):
-                q = [(k, v) for k, vs in query.items() if k != "page" for v in vs] + [("page", str(page + 1))]
+            last = page * PAGE + PAGE >= len(manifests)
+            if not last or (QUIRK == "link-loop" and manifests):
+                q = [(k, v) for k, vs in query.items() if k != "page" for v in vs] + [
+                    ("page", str(0 if last else page + 1))]
                 headers.append(("Link", '<%s?%s>; rel="next"' % (
                     urllib.parse.urlsplit(self.path).path, urllib.parse.urlencode(q))))
             manifests = manifests[page * PAGE:page * PAGE + PAGE]
