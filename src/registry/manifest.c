@@ -193,13 +193,13 @@ int registry_manifest_digest(struct registry *r, const char *repo, const char *r
  * (aws/containers-roadmap#2783): the manifest is not stored at all. Told apart from other
  * refusals so that a writer can take the referrers tag schema instead (see referrers.h).
  */
-static int subject_refused(int rc)
+static int subject_refused(void)
 {
 	char *why = strdup(err_msg());
+	int rc;
 
 	if (!why)
 		return err_set(E_NOMEM, "out of memory");
-	(void)rc;
 	rc = err_set(E_SUBJECT, "%s (the registry refuses a manifest whose subject is an image "
 				"index, as ECR does)", why);
 	free(why);
@@ -239,7 +239,7 @@ int registry_manifest_put(struct registry *r, const char *repo, const char *ref,
 		rc = registry_error_from_response(&resp, "PUT manifest");
 		if ((resp.status == 405 || resp.status == 400) &&
 		    registry_manifest_subject_is_index(body, len))
-			rc = subject_refused(rc);
+			rc = subject_refused();
 		goto wrap;
 	}
 	dcd = http_header(&resp, "docker-content-digest");

@@ -112,6 +112,15 @@ scenario() {
 		"$CONVOY" sign --key "$T/k.pem" --image "$PA/app@$d" --insecure-registry "$PA" >"$T/sign.out" 2>&1 ||
 			{ cat "$T/sign.out"; fail "$QQ: convoy sign $d"; }
 		raw "$A" app "sha256-${d#sha256:}.sig" >/dev/null || fail "$QQ: no .sig tag for $d"
+		# The log says where the referrer went.
+		if [ "$QQ" = subject-header-only ]; then
+			want="(sha256-<hex>.sig tag and referrer, the referrer listed in the sha256-<hex> index: no referrers API)"
+		elif [ "$d" = "$DI" ]; then
+			want="(sha256-<hex>.sig tag and referrer, the referrer without its subject in the sha256-<hex> index: the registry refuses a subject that is an image index)"
+		else
+			want="(sha256-<hex>.sig tag and referrer);"
+		fi
+		assert_contains "$(cat "$T/sign.out")" "$want" "$QQ: the sign log for $d"
 	done
 	if [ "$QQ" = subject-header-only ]; then
 		# OCI-Subject was answered, the API is not there: both are in the tag schema.
