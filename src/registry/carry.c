@@ -656,6 +656,10 @@ int registry_carry_put(struct registry *src, const char *src_repo, struct regist
 		st->blobs.copied += p.how[i] == REGISTRY_COPY_COPIED;
 		st->blobs.present += p.how[i] == REGISTRY_COPY_PRESENT;
 	}
+	for (size_t i = 0; i < set->len; i++) /* put once under two names (see put_job) */
+		for (size_t k = 0; k < i && !p.refused[i]; k++)
+			p.refused[i] = p.refused[k] &&
+				       !strcmp(set->items[k].m.digest, set->items[i].m.digest);
 	for (size_t i = 0; i < set->len; i++) {
 		if (p.refused[i]) {
 			struct buf what = BUF_INIT;
@@ -679,7 +683,7 @@ int registry_carry_put(struct registry *src, const char *src_repo, struct regist
 	for (size_t i = 0; i < subjects.len && !rc; i++)
 		rc = update_tag_index(&p, subjects.items[i]);
 	for (size_t i = 0; i < set->len && !rc; i++)
-		if (set->items[i].legacy_tag)
+		if (set->items[i].legacy_tag && !p.refused[i])
 			rc = put_legacy(&p, &set->items[i]);
 out:
 	strlist_clear(&subjects);
