@@ -82,10 +82,10 @@ history_of() {
 	C history --stage "$1" >"$T/hist-$1.out" 2>&1 || { cat "$T/hist-$1.out"; fail "history --stage $1"; }
 	gh_output records | $PY -c 'import json,sys; print(" ".join("%s:%s" % (r.get("kind"), r["digest"]) for r in json.load(sys.stdin)))'
 }
-# promote_ok TO NAME: promotes, fails on a failure or an ::error::, leaves the log in $T/NAME.out.
+# promote_ok TO NAME [ARGS]: promotes, fails on a failure or an ::error::, leaves the log in $T/NAME.out.
 promote_ok() {
 	actions_env
-	C promote --to "$1" >"$T/$2.out" 2>&1 || { cat "$T/$2.out"; fail "$2: promote --to $1"; }
+	C promote --to "$1" "${@:3}" >"$T/$2.out" 2>&1 || { cat "$T/$2.out"; fail "$2: promote --to $1"; }
 	if grep -q '^::error::' "$T/$2.out"; then cat "$T/$2.out"; fail "$2: an error was reported"; fi
 }
 
@@ -168,7 +168,12 @@ scenario() {
 			else Q=$QP; UP=$B; PX=$PB; PL=$T/pb$round.log; R=prod/app; fi
 			local ma mb SQ SR
 			ma=$(wc -l <"$T/pa$round.log"); mb=$(wc -l <"$T/pb$round.log")
-			promote_ok $st "$name"
+			# Into an index-refusing prod, the index is signed there too (--sign-key).
+			if [ "$Q" = no-index-subject ] && [ $st = prod ] && [ $img = I ]; then
+				promote_ok $st "$name" --sign-key "$T/k.pem"
+			else
+				promote_ok $st "$name"
+			fi
 			{ tail -n +"$((ma + 1))" "$T/pa$round.log"; tail -n +"$((mb + 1))" "$T/pb$round.log"; } >"$T/$name.req"
 			# A source with the API lists the single image's referrers a page each: all read.
 			SQ=$QQ; if [ $st = qa ]; then SR=app; else SR=qa/app; fi
@@ -204,6 +209,11 @@ scenario() {
 				if [ "$QQ" = subject-header-only ]; then
 					# qa's signature referrer has the index as its subject: refused too.
 					grep -q "^::warning::referrers not carried into $PX/$R: .*signature $SIG" "$T/$name.out" || { cat "$T/$name.out"; fail "$name: the refused signature is not named"; }
+					# prod's own signature (--sign-key): a referrer without its subject.
+					own=$(digest_with "$SIGT" "$l")
+					[ -n "$own" ] && [ "$own" != "$SIG" ] || { echo "$l"; fail "$name: prod's own signature referrer is not listed"; }
+					if raw "$UP" "$R" "$own" | has_subject; then fail "$name: prod's signature has an index subject"; fi
+					grep -q "^signed $PX/$R@$D with key" "$T/$name.out" || { cat "$T/$name.out"; fail "$name: --sign-key did not sign"; }
 				else
 					# dev's had to go without a subject: carried, and listed in the index.
 					[ "$(digest_with "$SIGT" "$l")" = "$SIG" ] || { echo "$l"; fail "$name: the subjectless signature is not listed"; }
