@@ -84,9 +84,11 @@ int cmd_sign(struct rt *rt, int argc, char **argv)
 		st.written ? "signed" : "already signed:", repo, digest, sign_key_id(key),
 		storage == SIGN_STORAGE_BOTH ? "sha256-<hex>.sig tag and referrer"
 		: storage == SIGN_STORAGE_TAG ? "sha256-<hex>.sig tag" : "referrer",
-		st.subject_dropped ? ", the referrer without its subject in the sha256-<hex> "
-				     "index: the registry refuses a subject that is an image index"
-		: st.tag_schema ? ", the referrer listed in the sha256-<hex> index: no referrers API"
+		st.subject_dropped
+			? ", the referrer without its subject in the sha256-<hex> index: the "
+			  "registry refuses a subject that is an image index"
+		: st.tag_schema ? ", the referrer listed in the sha256-<hex> index: no referrers "
+				  "API"
 				: "");
 	if (!(image = malloc(strlen(repo) + strlen(digest) + 2))) {
 		rc = err_set(E_NOMEM, "out of memory");

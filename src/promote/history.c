@@ -181,8 +181,9 @@ static int scan_tagged_subjects(struct ledger_scan *s, const struct strlist *tag
  * tags are listed and every "sha256-<hex>" referrers index is read (the tag schema), or, on a
  * registry with the referrers API, every tag is resolved and the API asked about each digest
  * as well (such a registry may hold both: the records it refused with an image index as their
- * subject are in the tag schema, ECR's quirk, see registry/referrers.h). Reads go 8 at a time. What history falls back to when the walk
- * through previous digests breaks (a tag moved outside convoy leaves a digest with no record).
+ * subject are in the tag schema, ECR's quirk, see registry/referrers.h). Reads go 8 at a
+ * time. What history falls back to when the walk through previous digests breaks (a tag
+ * moved outside convoy leaves a digest with no record).
  */
 static int ledger_scan(struct registry *reg, const char *path, struct ledger_records *all)
 {

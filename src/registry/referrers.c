@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/image_copy.h"
 #include "registry/internal.h"
 
 #include "util/err.h"
@@ -20,7 +21,7 @@ int registry_manifest_subject_is_index(const void *body, size_t len)
 	json_t *j = json_loadb(body, len, 0, NULL);
 	const char *mt = json_string_value(json_object_get(json_object_get(j, "subject"),
 							   "mediaType"));
-	int is = mt && (!strcmp(mt, REGISTRY_MT_OCI_INDEX) || !strcmp(mt, REGISTRY_MT_DOCKER_LIST));
+	int is = mt && registry_media_type_is_index(mt);
 
 	json_decref(j);
 	return is;
@@ -241,7 +242,7 @@ int registry_referrers_list(struct registry *r, const char *repo, const char *di
 		err_clear(); /* no subject, no refused referrers */
 		rc = 0;
 	}
-	if (!rc && mt && (!strcmp(mt, REGISTRY_MT_OCI_INDEX) || !strcmp(mt, REGISTRY_MT_DOCKER_LIST)) &&
+	if (!rc && mt && registry_media_type_is_index(mt) &&
 	    !(rc = registry_referrers_tag_get(r, repo, digest, &tagged)) &&
 	    json_array_extend(json_object_get(*index, "manifests"),
 			      json_object_get(tagged, "manifests")))

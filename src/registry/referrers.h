@@ -3,6 +3,10 @@
  * referrers API (GET /v2/<repo>/referrers/<digest>) where the registry has it, else from the
  * referrers tag schema: a tag "sha256-<hex>" pointing at an OCI index of the referrers, which
  * the writer maintains (read, append, put). Answers are untrusted: checked to be an index.
+ * Registries as they are: the API is there only when a GET of it answers an index (an
+ * OCI-Subject header on a PUT is a claim, not proof: Docker Hub, ECR); a registry that
+ * refuses a manifest whose subject is an image index (ECR: E_SUBJECT from the PUT) keeps
+ * the writers' fallbacks in the tag schema, which registry_referrers_list() reads too.
  */
 #ifndef CONVOY_REGISTRY_REFERRERS_H
 #define CONVOY_REGISTRY_REFERRERS_H
