@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "cmd/gh_deployment.h"
 #include "cmd/promote_common.h"
+#include "actions/command.h"
 #include "actions/output.h"
 #include "actions/summary.h"
 #include "registry/carry.h"
@@ -118,6 +119,16 @@ static int report_referrers(struct rt *rt, const struct promote_result *res)
 					kinds && *kinds ? ")" : "");
 		if (!rc && res->referrers_present)
 			rc = buf_printf(&line, ", %zu already there", res->referrers_present);
+		if (!rc && res->referrers_refused_n)
+			rc = buf_printf(&line, ", %zu refused by the target (subject is an image "
+					       "index)", res->referrers_refused_n);
+		for (size_t i = 0; !rc && i < res->referrers_refused.len; i++)
+			wf_warning(rt, NULL,
+				   "referrers not carried into %s: the registry refuses a manifest "
+				   "whose subject is an image index (as ECR does, "
+				   "aws/containers-roadmap#2783), and a referrer cannot be rewritten "
+				   "without changing its digest; the image and its other referrers "
+				   "were promoted", res->referrers_refused.items[i]);
 		if (!rc) {
 			rt_info(rt, "referrers: %s", buf_cstr(&line));
 			rc = summary_add(rt, "Referrers: %s\n\n", buf_cstr(&line));

@@ -119,9 +119,11 @@ int promote_cli_report(struct rt *rt, const struct promote_result *res, const ch
 			  res->skipped_tags.items[i]);
 	if (!res->dry_run)
 		rt_info(rt, "blobs: %zu mounted, %zu copied, %zu already there; %zu manifest puts; "
-			    "ledger via %s", res->blobs_mounted, res->blobs_copied,
+			    "ledger via %s%s", res->blobs_mounted, res->blobs_copied,
 			res->blobs_present, res->manifests_put,
-			res->ledger_api ? "the referrers API" : "the referrers tag schema");
+			res->ledger_api ? "the referrers API" : "the referrers tag schema",
+			res->ledger_subject_refused ? " (the registry refuses a subject that is "
+						      "an image index)" : "");
 
 	if ((rc = out_set(rt, "digest", res->digest)) || (rc = out_set(rt, "image", buf_cstr(&image))) ||
 	    (rc = out_set(rt, "from", res->from)) || (rc = out_set(rt, "to", res->to)) ||

@@ -34,7 +34,7 @@ int cmd_sign(struct rt *rt, int argc, char **argv)
 	enum sign_storage storage;
 	char *repo = NULL, *digest = NULL, *image = NULL;
 	const char *img;
-	int written = 0;
+	struct sign_stored st = { 0 };
 	int rc = inputs_parse(rt, cmd_sign_inputs, argc, argv, &in);
 
 	if (rc)
@@ -78,12 +78,18 @@ int cmd_sign(struct rt *rt, int argc, char **argv)
 				    "sure which image you sign)", img, ref.tag ? ref.tag : "latest",
 			  digest);
 	}
-	if ((rc = sign_image(reg, ref.path, repo, digest, key, storage, &written)))
+	if ((rc = sign_image(reg, ref.path, repo, digest, key, storage, &st)))
 		goto out;
-	rt_info(rt, "%s %s@%s with key %s (%s); no transparency log (Rekor) entry: offline",
-		written ? "signed" : "already signed:", repo, digest, sign_key_id(key),
+	rt_info(rt, "%s %s@%s with key %s (%s%s); no transparency log (Rekor) entry: offline",
+		st.written ? "signed" : "already signed:", repo, digest, sign_key_id(key),
 		storage == SIGN_STORAGE_BOTH ? "sha256-<hex>.sig tag and referrer"
-		: storage == SIGN_STORAGE_TAG ? "sha256-<hex>.sig tag" : "referrer");
+		: storage == SIGN_STORAGE_TAG ? "sha256-<hex>.sig tag" : "referrer",
+		st.subject_dropped
+			? ", the referrer without its subject in the sha256-<hex> index: the "
+			  "registry refuses a subject that is an image index"
+		: st.tag_schema ? ", the referrer listed in the sha256-<hex> index: no referrers "
+				  "API"
+				: "");
 	if (!(image = malloc(strlen(repo) + strlen(digest) + 2))) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;

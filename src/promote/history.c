@@ -75,7 +75,7 @@ static int ledger_read(struct registry *reg, const char *path, const char *diges
 		       struct ledger_records *out)
 {
 	json_t *index = NULL;
-	int rc = api > 0   ? registry_referrers_api(reg, path, digest, &index)
+	int rc = api > 0   ? registry_referrers_list(reg, path, digest, &index)
 		 : api == 0 ? registry_referrers_tag_get(reg, path, digest, &index)
 			    : registry_referrers_get(reg, path, digest, &index, &api);
 
@@ -179,9 +179,11 @@ static int scan_tagged_subjects(struct ledger_scan *s, const struct strlist *tag
 /*
  * Every convoy record in reg/path (into all), without knowing the subjects: the repository's
  * tags are listed and every "sha256-<hex>" referrers index is read (the tag schema), or, on a
- * registry with the referrers API and none of those tags, every tag is resolved and the API
- * asked about each digest. Reads go 8 at a time. What history falls back to when the walk
- * through previous digests breaks (a tag moved outside convoy leaves a digest with no record).
+ * registry with the referrers API, every tag is resolved and the API asked about each digest
+ * as well (such a registry may hold both: the records it refused with an image index as their
+ * subject are in the tag schema, ECR's quirk, see registry/referrers.h). Reads go 8 at a
+ * time. What history falls back to when the walk through previous digests breaks (a tag
+ * moved outside convoy leaves a digest with no record).
  */
 static int ledger_scan(struct registry *reg, const char *path, struct ledger_records *all)
 {
@@ -202,7 +204,7 @@ static int ledger_scan(struct registry *reg, const char *path, struct ledger_rec
 		memcpy(d + 7, tags.items[i] + 7, 64 + 1);
 		rc = strlist_add(&s.digests, d);
 	}
-	if (!rc && !s.digests.len && tags.len && (s.api = registry_referrers_supported(reg, path)))
+	if (!rc && tags.len && (s.api = registry_referrers_supported(reg, path)))
 		rc = scan_tagged_subjects(&s, &tags);
 	if (rc || !s.digests.len)
 		goto out;

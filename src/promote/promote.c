@@ -59,6 +59,7 @@ void promote_result_free(struct promote_result *res)
 	free(res->override);
 	free(res->revision);
 	strlist_clear(&res->referrer_kinds);
+	strlist_clear(&res->referrers_refused);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -392,7 +393,8 @@ static int record_if_missing(struct run *r)
 		if (!(rc = build_record(r)) && !(rc = promote_record_stage(&r->rec)) &&
 		    !(rc = promote_record_publish(&r->rec, res->digest)))
 			res->recorded_late = 1;
-		res->ledger_api = r->rec.api || r->rec.subject_ack;
+		res->ledger_api = r->rec.api;
+		res->ledger_subject_refused = r->rec.subject_refused;
 	}
 	ledger_records_free(&l);
 	return rc;
@@ -440,12 +442,33 @@ static int carry_plan(struct run *r, struct round *rd)
 	return 0;
 }
 
+/* Whether every target refused the item (then its kind is not among those carried). */
+static int refused_everywhere(const struct run *r, const struct registry_carry_item *it)
+{
+	struct buf what = BUF_INIT;
+	int all = 1, any = 0;
+
+	if (buf_printf(&what, "%s %s", it->kind, it->m.digest)) {
+		err_clear();
+		return 0;
+	}
+	for (size_t i = 0; i < r->nt; i++) {
+		if (r->t[i].is_source)
+			continue;
+		any = 1;
+		all = all && strlist_contains(&r->t[i].carry.refused, buf_cstr(&what));
+	}
+	buf_free(&what);
+	return any && all;
+}
+
 static int carry_kinds(struct run *r)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < r->carry.len && !rc; i++)
-		if (!strlist_contains(&r->res->referrer_kinds, r->carry.items[i].kind))
+		if (!strlist_contains(&r->res->referrer_kinds, r->carry.items[i].kind) &&
+		    !refused_everywhere(r, &r->carry.items[i]))
 			rc = strlist_add(&r->res->referrer_kinds, r->carry.items[i].kind);
 	return rc;
 }
@@ -462,11 +485,25 @@ static int carry_run(struct run *r, struct round *rd)
 			rc = promote_round_add(rd, promote_job_carry_put, i);
 	if (rc || (rc = promote_round_run(rd)))
 		return rc;
-	for (size_t i = 0; i < r->nt; i++) {
-		res->referrers_copied += r->t[i].carry.copied;
-		res->referrers_present += r->t[i].carry.present;
+	for (size_t i = 0; i < r->nt && !rc; i++) {
+		const struct tgt *t = &r->t[i];
+
+		res->referrers_copied += t->carry.copied;
+		res->referrers_present += t->carry.present;
+		if (t->carry.refused.len) {
+			char *what = strlist_join_dup(&t->carry.refused, ", ");
+			struct buf line = BUF_INIT;
+
+			if (!what || (rc = buf_printf(&line, "%s/%s: %s", registry_host(t->reg),
+						      t->path, what)) ||
+			    (rc = strlist_add(&res->referrers_refused, buf_cstr(&line))))
+				rc = rc ? rc : err_set(E_NOMEM, "out of memory");
+			res->referrers_refused_n += t->carry.refused.len;
+			free(what);
+			buf_free(&line);
+		}
 	}
-	return carry_kinds(r);
+	return rc ? rc : carry_kinds(r);
 }
 
 int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
@@ -623,7 +660,8 @@ int promote_run(struct registry_sessions *rs, const struct promote_opts *o,
 		}
 		goto out;
 	}
-	res->ledger_api = r.rec.api || r.rec.subject_ack;
+	res->ledger_api = r.rec.api;
+	res->ledger_subject_refused = r.rec.subject_refused;
 	if ((rc = collect(&r, 0)))
 		goto out;
 	if (res->moved.len) {
@@ -643,8 +681,10 @@ out:
 	free(r.src_path);
 	free(r.prev_path);
 	free(r.prev_digest);
-	for (size_t i = 0; i < r.nt && r.t; i++)
+	for (size_t i = 0; i < r.nt && r.t; i++) {
 		free(r.t[i].path);
+		registry_carry_stats_free(&r.t[i].carry);
+	}
 	free(r.t);
 	for (size_t i = 0; i < r.ntags && r.tags; i++)
 		free(r.tags[i].previous);

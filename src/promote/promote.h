@@ -62,6 +62,8 @@ struct promote_result {
 	size_t ntargets;
 	enum gate_decision gate;
 	int ledger_api;          /* recorded through the referrers API (else the tag schema) */
+	int ledger_subject_refused; /* the registry refused the record's subject (an image
+				       index: ECR), so the tag schema lists it without one */
 	size_t blobs_mounted, blobs_copied, blobs_present, manifests_put;
 	struct strlist moved;    /* "repo:tag now at sha256:..." for tags moved concurrently */
 	struct strlist skipped_tags; /* templates that had no value (no --version) */
@@ -90,6 +92,10 @@ struct promote_result {
 	size_t referrers_copied, referrers_present;
 	size_t referrers_found;  /* a dry run: how many would be carried (found in the source) */
 	struct strlist referrer_kinds;
+	/* Not carried: the target refused them for their subject, an image index (ECR); one
+	 * "host/repo: <kind> <digest>, ..." per target, and how many in all. */
+	struct strlist referrers_refused;
+	size_t referrers_refused_n;
 };
 
 /* Every independent request of a step goes out at once (util/par): resolving the source,

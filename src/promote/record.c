@@ -41,6 +41,47 @@ int promote_record_build(struct promote_record *w, const struct ledger_record *r
 	return registry_digest_buf(w->manifest.data, w->manifest.len, w->digest);
 }
 
+static int put_manifest(struct promote_record *w, int *ack)
+{
+	int rc = registry_manifest_put(w->reg, w->path, w->digest, OCI_MANIFEST_MEDIA_TYPE,
+				       w->manifest.data, w->manifest.len, ack);
+
+	if (rc && rc != E_SUBJECT && !w->have_empty && w->optimistic) {
+		/* Refused, most likely for want of the empty blob (the first record here). */
+		err_clear();
+		if (!(rc = registry_blob_upload_buf(w->reg, w->path, OCI_EMPTY_DIGEST, "{}", 2)))
+			rc = registry_manifest_put(w->reg, w->path, w->digest,
+						   OCI_MANIFEST_MEDIA_TYPE, w->manifest.data,
+						   w->manifest.len, ack);
+	}
+	return rc;
+}
+
+/*
+ * A registry that refuses a manifest whose subject is an image index (ECR,
+ * aws/containers-roadmap#2783) gets the record without its subject (the record names the
+ * digest in its annotations; the ledger reads those), listed in the tag schema index.
+ */
+static int put_without_subject(struct promote_record *w, int *ack)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	err_clear();
+	if (!(rc = registry_manifest_drop_subject(&b, w->manifest.data, w->manifest.len)) &&
+	    !(rc = registry_digest_buf(b.data, b.len, w->digest))) {
+		buf_free(&w->manifest);
+		w->manifest = b;
+		memset(&b, 0, sizeof(b));
+		if (w->api) /* (round C runs without the API: no write there) */
+			w->api = 0;
+		w->subject_refused = 1;
+		rc = put_manifest(w, ack);
+	}
+	buf_free(&b);
+	return rc;
+}
+
 int promote_record_stage(struct promote_record *w)
 {
 	int ack = 0, rc;
@@ -52,20 +93,13 @@ int promote_record_stage(struct promote_record *w)
 	    (rc = registry_blob_upload_buf(w->reg, w->path, w->envelope_digest, w->envelope.data,
 					   w->envelope.len)))
 		goto out;
-	rc = registry_manifest_put(w->reg, w->path, w->digest, OCI_MANIFEST_MEDIA_TYPE,
-				   w->manifest.data, w->manifest.len, &ack);
-	if (rc && !w->have_empty && w->optimistic) {
-		/* Refused, most likely for want of the empty blob (the first record here). */
-		err_clear();
-		if (!(rc = registry_blob_upload_buf(w->reg, w->path, OCI_EMPTY_DIGEST, "{}", 2)))
-			rc = registry_manifest_put(w->reg, w->path, w->digest,
-						   OCI_MANIFEST_MEDIA_TYPE, w->manifest.data,
-						   w->manifest.len, &ack);
-	}
+	if ((rc = put_manifest(w, &ack)) == E_SUBJECT)
+		rc = put_without_subject(w, &ack);
 	if (!rc)
 		w->have_empty = w->staged = 1;
-	if (ack) /* not api: round C reads that while this runs */
-		w->subject_ack = 1;
+	/* A claim, not proof (Docker Hub and ECR have answered it without serving the API):
+	 * only the probe's answer (w->api) skips the tag schema. */
+	w->subject_ack = ack;
 out:
 	return rc ? err_wrap(rc, "recording the promotion in %s/%s", registry_host(w->reg),
 			     w->path)
@@ -120,7 +154,7 @@ int promote_record_publish(struct promote_record *w, const char *subject_digest)
 	char put_digest[REGISTRY_DIGEST_LEN + 1];
 	int rc = 0;
 
-	if (w->api || w->subject_ack)
+	if (w->api)
 		return 0; /* the staged manifest is listed by the referrers API already */
 	if (!w->index && (rc = promote_record_read_index(w, subject_digest)))
 		return rc;
@@ -208,6 +242,9 @@ int promote_record_deploy(struct registry_sessions *rs, const struct pipeline *p
 		rc = promote_record_build(&w, rec, m.media_type, m.digest, m.body.len);
 	if (!rc)
 		rc = promote_record_stage(&w);
+	/* Not probed before: a registry that says OCI-Subject is asked whether it lists it. */
+	if (!rc && w.subject_ack && !w.subject_refused)
+		w.api = registry_referrers_supported(w.reg, path);
 	if (!rc)
 		rc = promote_record_publish(&w, m.digest);
 	registry_manifest_free(&m);

@@ -38,7 +38,8 @@ struct promote_record {
 	const char *path;
 	int api;            /* the registry has the referrers API (probed) */
 	int staged;         /* the record manifest is in the registry */
-	int subject_ack;    /* its PUT was answered OCI-Subject: the API lists it already */
+	int subject_ack;    /* its PUT was answered OCI-Subject (a claim: the probe decides) */
+	int subject_refused; /* the registry refused its subject (an index): put without it */
 	int contended;      /* publishing gave up: the index kept changing (record maybe in) */
 	int have_empty;     /* the OCI empty blob is in the repository already */
 	int optimistic;     /* not known: put the record first, upload the blob only if refused */

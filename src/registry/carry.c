@@ -120,19 +120,24 @@ static int probe_subject(struct find *fd, size_t i)
 	struct cands *c = &fd->per[i];
 	struct buf tag = BUF_INIT;
 	json_t *index = NULL;
-	int rc;
+	int rc = 0;
 
 	if (fd->first && i == 0 && fd->depth == 0) {
 		index = fd->first;
 		fd->first = NULL;
-		rc = 0;
 	} else if (fd->api) {
 		rc = registry_referrers_api(fd->src, fd->repo, subject, &index);
-	} else if (!(rc = registry_referrers_tag_name(&tag, subject)) &&
-		   strlist_contains(&fd->tags, buf_cstr(&tag))) {
-		rc = registry_referrers_tag_get(fd->src, fd->repo, subject, &index);
 	}
 	if (rc || (index && (rc = from_index(fd, c, subject, index))))
+		goto out;
+	json_decref(index);
+	index = NULL;
+	/* Without the API, and with it too: what it refused with its subject is in the index. */
+	if (!(rc = registry_referrers_tag_name(&tag, subject)) &&
+	    strlist_contains(&fd->tags, buf_cstr(&tag)) &&
+	    !(rc = registry_referrers_tag_get(fd->src, fd->repo, subject, &index)))
+		rc = from_index(fd, c, subject, index);
+	if (rc)
 		goto out;
 	for (size_t k = 0; k < NLEGACY && !rc; k++) {
 		struct registry_manifest m = { 0 };
@@ -355,11 +360,19 @@ level_out:
 
 /* ---- writing ---- */
 
+void registry_carry_stats_free(struct registry_carry_stats *st)
+{
+	if (st)
+		strlist_clear(&st->refused);
+}
+
 struct put {
 	struct registry *src, *dst;
 	const char *src_repo, *dst_repo;
 	const struct registry_carry_set *set;
 	int *present;
+	int *refused;  /* the target refused it for its subject (an image index) */
+	int dst_api;
 	/* The distinct blobs of the artifacts to put, each made present once: docker-registry
 	 * rewrites a repository's blob link on every mount, and a manifest PUT reading it
 	 * meanwhile is refused (DIGEST_INVALID), so no two requests touch one blob at once. */
@@ -436,6 +449,7 @@ static int put_job(void *ctx, size_t i)
 {
 	struct put *p = ctx;
 	const struct registry_carry_item *it = &p->set->items[i];
+	int rc;
 
 	if (p->present[i])
 		return 0;
@@ -446,10 +460,35 @@ static int put_job(void *ctx, size_t i)
 		struct registry_copy_dest d = { p->dst, p->dst_repo, 1 };
 		struct registry_copy_stats st = { 0 };
 
-		return registry_image_copy(p->src, p->src_repo, &it->m, &d, 1, 1, &st);
+		rc = registry_image_copy(p->src, p->src_repo, &it->m, &d, 1, 1, &st);
+	} else {
+		rc = registry_manifest_put(p->dst, p->dst_repo, it->m.digest, it->m.media_type,
+					   it->m.body.data, it->m.body.len, NULL);
 	}
-	return registry_manifest_put(p->dst, p->dst_repo, it->m.digest, it->m.media_type,
-				     it->m.body.data, it->m.body.len, NULL);
+	if (rc == E_SUBJECT) { /* not carried, reported: see carry.h */
+		err_clear();
+		p->refused[i] = 1;
+		rc = 0;
+	}
+	return rc;
+}
+
+/* Whether the item belongs in the target's "sha256-<hex>" index of its subject: it is there
+ * (not refused), and the API does not list it (no API, or no subject of its own). */
+static int needs_tag_index(const struct put *p, size_t i)
+{
+	const struct registry_carry_item *it = &p->set->items[i];
+	json_t *j;
+	int has_subject;
+
+	if (it->legacy_tag || p->refused[i])
+		return 0;
+	if (!p->dst_api)
+		return 1;
+	j = json_loadb(it->m.body.data, it->m.body.len, 0, NULL);
+	has_subject = json_is_object(json_object_get(j, "subject"));
+	json_decref(j);
+	return !has_subject;
 }
 
 /* The descriptor of an item for a referrers index. A new reference. */
@@ -502,7 +541,7 @@ static int update_tag_index(struct put *p, const char *subject)
 		const struct registry_carry_item *it = &p->set->items[i];
 		int listed = 0;
 
-		if (it->legacy_tag || strcmp(it->subject, subject))
+		if (!needs_tag_index(p, i) || strcmp(it->subject, subject))
 			continue;
 		for (size_t k = 0; k < json_array_size(list) && !listed; k++) {
 			const char *d = json_string_value(
@@ -590,11 +629,12 @@ int registry_carry_put(struct registry *src, const char *src_repo, struct regist
 	p.src_repo = src_repo;
 	p.dst_repo = dst_repo;
 	p.set = set;
-	if (!(p.present = calloc(set->len, sizeof(*p.present)))) {
+	if (!(p.present = calloc(set->len, sizeof(*p.present))) ||
+	    !(p.refused = calloc(set->len, sizeof(*p.refused)))) {
 		rc = err_set(E_NOMEM, "out of memory");
 		goto out;
 	}
-	st->dst_api = registry_referrers_supported(dst, dst_repo);
+	p.dst_api = st->dst_api = registry_referrers_supported(dst, dst_repo);
 	if ((rc = par_run(set->len, threads, head_job, &p)))
 		goto out;
 	for (size_t i = 0; i < set->len && !rc; i++)
@@ -616,18 +656,34 @@ int registry_carry_put(struct registry *src, const char *src_repo, struct regist
 		st->blobs.copied += p.how[i] == REGISTRY_COPY_COPIED;
 		st->blobs.present += p.how[i] == REGISTRY_COPY_PRESENT;
 	}
+	for (size_t i = 0; i < set->len; i++) /* put once under two names (see put_job) */
+		for (size_t k = 0; k < i && !p.refused[i]; k++)
+			p.refused[i] = p.refused[k] &&
+				       !strcmp(set->items[k].m.digest, set->items[i].m.digest);
 	for (size_t i = 0; i < set->len; i++) {
+		if (p.refused[i]) {
+			struct buf what = BUF_INIT;
+
+			if (!(rc = buf_printf(&what, "%s %s", set->items[i].kind,
+					      set->items[i].m.digest)) &&
+			    !strlist_contains(&st->refused, buf_cstr(&what)))
+				rc = strlist_add(&st->refused, buf_cstr(&what));
+			buf_free(&what);
+			if (rc)
+				goto out;
+			continue;
+		}
 		st->present += p.present[i] != 0;
 		st->copied += !p.present[i];
 		st->blobs.manifests_put += !p.present[i];
-		if (!set->items[i].legacy_tag && !strlist_contains(&subjects, set->items[i].subject) &&
+		if (needs_tag_index(&p, i) && !strlist_contains(&subjects, set->items[i].subject) &&
 		    (rc = strlist_add(&subjects, set->items[i].subject)))
 			goto out;
 	}
-	for (size_t i = 0; !st->dst_api && i < subjects.len && !rc; i++)
+	for (size_t i = 0; i < subjects.len && !rc; i++)
 		rc = update_tag_index(&p, subjects.items[i]);
 	for (size_t i = 0; i < set->len && !rc; i++)
-		if (set->items[i].legacy_tag)
+		if (set->items[i].legacy_tag && !p.refused[i])
 			rc = put_legacy(&p, &set->items[i]);
 out:
 	strlist_clear(&subjects);
@@ -635,6 +691,7 @@ out:
 	free(p.blob_sizes);
 	free(p.how);
 	free(p.present);
+	free(p.refused);
 	return rc ? err_wrap(rc, "carrying the referrers into %s/%s", registry_host(dst), dst_repo)
 		  : 0;
 }

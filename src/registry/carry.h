@@ -10,6 +10,14 @@
  * the target's "sha256-<hex>" index, and re-tags the legacy tags (a legacy tag the target has
  * at another manifest keeps its layers and gains the source's: cosign appends signatures).
  * The filter (carry_filter.c) is pure: which kinds go, and one artifact type that never goes.
+ *
+ * Registries as they are: a source with the referrers API may still hold referrers in the tag
+ * schema (those it refused with their subject, see referrers.h), so its "sha256-<hex>" tags
+ * are read too. A target that refuses an artifact for its subject (an image index: ECR) does
+ * not get it: the artifact cannot be rewritten without changing its digest, which signatures
+ * and indexes name. It is reported (stats.refused), and the rest is carried. An artifact with
+ * no subject of its own (listed only by a tag schema index) is listed in the target's index
+ * even where the target has the API, which would not list it.
  */
 #ifndef CONVOY_REGISTRY_CARRY_H
 #define CONVOY_REGISTRY_CARRY_H
@@ -68,8 +76,10 @@ struct registry_carry_stats {
 	size_t copied;  /* artifacts put into the target */
 	size_t present; /* there already */
 	int dst_api;    /* the target lists them through the referrers API */
+	struct strlist refused; /* "<kind> <digest>" the target refused for their subject */
 	struct registry_copy_stats blobs;
 };
+void registry_carry_stats_free(struct registry_carry_stats *st);
 
 /* Writes set into dst/dst_repo (from src/src_repo). No tag of the image is touched; the
  * tag schema index and legacy tags are written after every artifact is in by digest. */

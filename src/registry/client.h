@@ -86,7 +86,9 @@ int registry_manifest_digest(struct registry *r, const char *repo, const char *r
 			     char **digest);
 /* PUT under ref (tag or digest) with the given media type; checks the digest the registry
  * answers (Docker-Content-Digest) against the body's. *subject_ack (may be NULL) = 1 when the
- * registry answered OCI-Subject (it supports the referrers API). */
+ * registry answered OCI-Subject (a claim only: registries have sent it without serving the
+ * referrers API; registry_referrers_supported() is the proof). E_SUBJECT when the registry
+ * refused (400, 405) a manifest whose subject is an image index, as ECR does. */
 int registry_manifest_put(struct registry *r, const char *repo, const char *ref,
 			  const char *media_type, const void *body, size_t len, int *subject_ack);
 

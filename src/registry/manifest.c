@@ -9,6 +9,7 @@
 #include "registry/digest.h"
 #include "registry/internal.h"
 #include "registry/reference.h"
+#include "registry/referrers.h"
 #include "util/err.h"
 
 void registry_manifest_free(struct registry_manifest *m)
@@ -187,6 +188,24 @@ int registry_manifest_digest(struct registry *r, const char *repo, const char *r
 	return rc;
 }
 
+/*
+ * ECR answers 405 UNSUPPORTED to a manifest whose subject is an image index
+ * (aws/containers-roadmap#2783): the manifest is not stored at all. Told apart from other
+ * refusals so that a writer can take the referrers tag schema instead (see referrers.h).
+ */
+static int subject_refused(void)
+{
+	char *why = strdup(err_msg());
+	int rc;
+
+	if (!why)
+		return err_set(E_NOMEM, "out of memory");
+	rc = err_set(E_SUBJECT, "%s (the registry refuses a manifest whose subject is an image "
+				"index, as ECR does)", why);
+	free(why);
+	return rc;
+}
+
 int registry_manifest_put(struct registry *r, const char *repo, const char *ref,
 			  const char *media_type, const void *body, size_t len, int *subject_ack)
 {
@@ -218,6 +237,9 @@ int registry_manifest_put(struct registry *r, const char *repo, const char *ref,
 		goto wrap;
 	if (resp.status != 201 && resp.status != 200) {
 		rc = registry_error_from_response(&resp, "PUT manifest");
+		if ((resp.status == 405 || resp.status == 400) &&
+		    registry_manifest_subject_is_index(body, len))
+			rc = subject_refused();
 		goto wrap;
 	}
 	dcd = http_header(&resp, "docker-content-digest");

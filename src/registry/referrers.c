@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/image_copy.h"
 #include "registry/internal.h"
 
 #include "util/err.h"
@@ -13,6 +14,38 @@ static json_t *empty_index(void)
 {
 	return json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
 			 REGISTRY_MT_OCI_INDEX, "manifests");
+}
+
+int registry_manifest_subject_is_index(const void *body, size_t len)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	const char *mt = json_string_value(json_object_get(json_object_get(j, "subject"),
+							   "mediaType"));
+	int is = mt && registry_media_type_is_index(mt);
+
+	json_decref(j);
+	return is;
+}
+
+int registry_manifest_drop_subject(struct buf *out, const void *body, size_t len)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	char *s;
+	int rc;
+
+	buf_reset(out);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return err_set(E_INTERNAL, "the manifest to put is not a JSON object");
+	}
+	json_object_del(j, "subject");
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return err_set(E_NOMEM, "out of memory");
+	rc = buf_puts(out, s);
+	free(s);
+	return rc;
 }
 
 int registry_referrers_tag_name(struct buf *tag, const char *digest)
@@ -195,10 +228,38 @@ int registry_referrers_supported(struct registry *r, const char *repo)
 	return !rc;
 }
 
+int registry_referrers_list(struct registry *r, const char *repo, const char *digest,
+			    json_t **index)
+{
+	json_t *tagged = NULL;
+	char *mt = NULL;
+	int rc = registry_referrers_api(r, repo, digest, index);
+
+	if (rc || json_array_size(json_object_get(*index, "manifests")))
+		return rc;
+	rc = registry_manifest_head(r, repo, digest, NULL, &mt);
+	if (rc == E_NOTFOUND) {
+		err_clear(); /* no subject, no refused referrers */
+		rc = 0;
+	}
+	if (!rc && mt && registry_media_type_is_index(mt) &&
+	    !(rc = registry_referrers_tag_get(r, repo, digest, &tagged)) &&
+	    json_array_extend(json_object_get(*index, "manifests"),
+			      json_object_get(tagged, "manifests")))
+		rc = err_set(E_NOMEM, "out of memory");
+	free(mt);
+	json_decref(tagged);
+	if (rc) {
+		json_decref(*index);
+		*index = NULL;
+	}
+	return rc;
+}
+
 int registry_referrers_get(struct registry *r, const char *repo, const char *digest,
 			   json_t **index, int *api)
 {
-	int rc = registry_referrers_api(r, repo, digest, index);
+	int rc = registry_referrers_list(r, repo, digest, index);
 
 	*api = !rc;
 	if (rc != E_NOTFOUND)

@@ -6,7 +6,7 @@
 
 int sign_image(struct registry *reg, const char *path, const char *identity,
 	       const char *digest, const struct sign_key *key, enum sign_storage storage,
-	       int *written)
+	       struct sign_stored *stored)
 {
 	struct registry_manifest m = { 0 };
 	struct buf payload = BUF_INIT, sig = BUF_INIT;
@@ -22,7 +22,7 @@ int sign_image(struct registry *reg, const char *path, const char *identity,
 	if ((rc = sign_payload_build(&payload, identity, digest)) ||
 	    (rc = sign_key_sign(key, payload.data, payload.len, &sig)))
 		goto out;
-	rc = sign_store_put(reg, path, &subj, &payload, &sig, storage, written);
+	rc = sign_store_put(reg, path, &subj, &payload, &sig, storage, stored);
 out:
 	registry_manifest_free(&m);
 	buf_free(&payload);

@@ -11,10 +11,10 @@
 #include "sign/key.h"
 #include "sign/store.h"
 
-/* identity: "host/path" as users write it (the payload's docker-reference). *written (may be
- * NULL) = 0 when the same signature was there already. The manifest must exist. */
+/* identity: "host/path" as users write it (the payload's docker-reference). *stored (may be
+ * NULL): where it went (sign/store.h). The manifest must exist. */
 int sign_image(struct registry *reg, const char *path, const char *identity,
 	       const char *digest, const struct sign_key *key, enum sign_storage storage,
-	       int *written);
+	       struct sign_stored *stored);
 
 #endif

@@ -154,9 +154,15 @@ out:
 	return rc;
 }
 
-/* An OCI 1.1 referrer; without the referrers API it is appended to the tag schema index. */
+/*
+ * An OCI 1.1 referrer; without the referrers API it is appended to the tag schema index. An
+ * OCI-Subject answer is a claim, not proof (Docker Hub and ECR have sent it without serving
+ * the API): the API is asked before the index is skipped. A registry that refuses the
+ * subject, an image index (ECR), gets the referrer without it, listed in the index.
+ */
 static int put_referrer(struct registry *reg, const char *repo, const struct sign_subject *subj,
-			const char *pdigest, size_t plen, const char *sig_b64)
+			const char *pdigest, size_t plen, const char *sig_b64,
+			struct sign_stored *st)
 {
 	char mdigest[REGISTRY_DIGEST_LEN + 1];
 	struct buf tag = BUF_INIT;
@@ -175,10 +181,18 @@ static int put_referrer(struct registry *reg, const char *repo, const struct sig
 	if (!m)
 		return err_set(E_NOMEM, "out of memory");
 	rc = dump_put(reg, repo, NULL, m, &ack, mdigest, &msize);
+	if (rc == E_SUBJECT) {
+		err_clear();
+		json_object_del(m, "subject");
+		ack = 0;
+		st->subject_dropped = 1;
+		rc = dump_put(reg, repo, NULL, m, NULL, mdigest, &msize);
+	}
 	json_decref(m);
-	if (rc || ack)
+	if (rc || (ack && registry_referrers_supported(reg, repo)))
 		return rc;
-	/* No OCI-Subject answer: list it in the "sha256-<hex>" index unless it is there. */
+	/* Not listed by the API: list it in the "sha256-<hex>" index unless it is there. */
+	st->tag_schema = 1;
 	if ((rc = registry_referrers_tag_get(reg, repo, subj->digest, &index)))
 		return rc;
 	list = json_object_get(index, "manifests");
@@ -215,24 +229,26 @@ out:
 
 int sign_store_put(struct registry *reg, const char *repo, const struct sign_subject *subj,
 		   const struct buf *payload, const struct buf *sig, enum sign_storage storage,
-		   int *written)
+		   struct sign_stored *out)
 {
 	char pdigest[REGISTRY_DIGEST_LEN + 1];
 	struct buf b64 = BUF_INIT;
-	int w = 1, rc;
+	struct sign_stored st = { 1, 0, 0 };
+	int rc;
 
 	if ((rc = base64_encode(&b64, sig->data, sig->len)) ||
 	    (rc = registry_digest_buf(payload->data, payload->len, pdigest)) ||
 	    (rc = registry_blob_upload_buf(reg, repo, pdigest, payload->data, payload->len)))
 		goto out;
 	if ((storage & SIGN_STORAGE_TAG) &&
-	    (rc = put_tag(reg, repo, subj->digest, pdigest, payload->len, buf_cstr(&b64), &w)))
+	    (rc = put_tag(reg, repo, subj->digest, pdigest, payload->len, buf_cstr(&b64),
+			  &st.written)))
 		goto out;
 	if ((storage & SIGN_STORAGE_REFERRER) &&
-	    (rc = put_referrer(reg, repo, subj, pdigest, payload->len, buf_cstr(&b64))))
+	    (rc = put_referrer(reg, repo, subj, pdigest, payload->len, buf_cstr(&b64), &st)))
 		goto out;
-	if (written)
-		*written = w;
+	if (out)
+		*out = st;
 out:
 	buf_free(&b64);
 	return rc ? err_wrap(rc, "storing the signature of %s/%s@%s", registry_host(reg), repo,

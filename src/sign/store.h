@@ -36,11 +36,16 @@ struct sign_subject {
 	size_t size;
 };
 
-/* Stores a signature (payload and DER signature) of subj in reg/repo. *written (may be NULL)
- * = 0 when that exact signature was stored there already (nothing written). */
+/* Where a signature went. */
+struct sign_stored {
+	int written;         /* 0: that exact signature was stored there already */
+	int tag_schema;      /* the referrer is listed in the "sha256-<hex>" index (no API) */
+	int subject_dropped; /* ... and has no subject: the registry refused it (an index) */
+};
+/* Stores a signature (payload and DER signature) of subj in reg/repo; *out may be NULL. */
 int sign_store_put(struct registry *reg, const char *repo, const struct sign_subject *subj,
 		   const struct buf *payload, const struct buf *sig, enum sign_storage storage,
-		   int *written);
+		   struct sign_stored *out);
 
 struct sign_found {
 	struct buf payload;

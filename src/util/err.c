@@ -86,6 +86,7 @@ const char *err_name(int code)
 	case E_NOMEM: return "memory";
 	case E_TIMEOUT: return "timeout";
 	case E_FAILED: return "failed";
+	case E_SUBJECT: return "subject-refused";
 	default: return "internal";
 	}
 }

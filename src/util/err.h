@@ -21,6 +21,7 @@ enum convoy_err {
 	E_INTERNAL = -11,
 	E_TIMEOUT = -12,
 	E_FAILED = -13,  /* the work itself reported failure (a failed Terraform plan) */
+	E_SUBJECT = -14, /* a manifest refused for its subject, an image index (ECR) */
 };
 
 /* Sets the message (printf-style) and returns code, so callers write `return err_set(...)`. */

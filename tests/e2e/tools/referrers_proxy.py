@@ -3,7 +3,7 @@
 distribution spec 1.1 referrers API, which Debian's docker-registry 2.8 lacks, so that a test
 can drive a client's referrers API path against real storage.
 
-usage: referrers_proxy.py LISTEN_PORT UPSTREAM_URL LOG_FILE [PAGE_SIZE]
+usage: referrers_proxy.py [--quirk PROFILE] LISTEN_PORT UPSTREAM_URL LOG_FILE [PAGE_SIZE]
 
 Everything is forwarded to UPSTREAM_URL unchanged (status, headers, body; HEAD answers without
 a body; Location headers that name the upstream are rewritten to the proxy), except:
@@ -25,14 +25,37 @@ a body; Location headers that name the upstream are rewritten to the proxy), exc
         (spec: "the registry MAY paginate"; the other query parameters are kept). The
         client's credentials are checked first with a pull of <name>'s tag list upstream: a 401
         or 403 there is passed back as it is (the referrers are readable by who can pull).
+With --quirk PROFILE (anywhere among the arguments) the proxy misbehaves as a real registry
+has, so that a client's handling of it can be tested against real storage:
+  subject-header-only  a manifest PUT with a `subject` is answered `OCI-Subject` as above, but
+        nothing is remembered and GET|HEAD /v2/<name>/referrers/... is forwarded upstream like
+        any other path (docker-registry answers 404): the header without the API, as Docker
+        Hub (docker/hub-feedback#2372) and ECR (sigstore-js#1183) have sent it.
+  no-index-subject     the referrers API as above, but a manifest PUT whose `subject`
+        descriptor's mediaType is an image index (OCI index or Docker manifest list) is refused
+        with 405 and the body {"errors":[{"code":"UNSUPPORTED","message":...}]}, and nothing
+        is stored upstream, as ECR has refused them (aws/containers-roadmap#2783). Every other
+        manifest, with or without a subject, is handled as above.
+  link-loop            the referrers API as above, paginated (PAGE_SIZE, else 1), but the
+        last page's Link rel="next" points back at the first page: a listing that never ends.
 The referrers lists live in memory: the proxy lives for one test, in front of a registry that
 test started empty. Every request is logged as one line, METHOD PATH STATUS, before it is
 answered: a request the client sent after hearing an answer is logged after it.
 """
 import hashlib, http.client, http.server, json, re, sys, threading, urllib.parse
 
-PORT, UPSTREAM, LOG = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
-PAGE = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+QUIRKS = ("subject-header-only", "no-index-subject", "link-loop")
+ARGS, QUIRK = list(sys.argv[1:]), None
+if "--quirk" in ARGS:
+    at = ARGS.index("--quirk")
+    QUIRK = ARGS[at + 1] if at + 1 < len(ARGS) else None
+    del ARGS[at:at + 2]
+    if QUIRK not in QUIRKS:
+        sys.exit("referrers_proxy: --quirk must be one of: %s" % ", ".join(QUIRKS))
+if len(ARGS) not in (3, 4):
+    sys.exit("usage: referrers_proxy.py [--quirk PROFILE] LISTEN_PORT UPSTREAM_URL LOG_FILE [PAGE_SIZE]")
+PORT, UPSTREAM, LOG = int(ARGS[0]), ARGS[1].rstrip("/"), ARGS[2]
+PAGE = int(ARGS[3]) if len(ARGS) > 3 else (1 if QUIRK == "link-loop" else 0)
 up = urllib.parse.urlparse(UPSTREAM)
 if up.scheme != "http" or not up.hostname:
     sys.exit("referrers_proxy: UPSTREAM_URL must be http://host:port")
@@ -63,6 +86,17 @@ def valid_digest(d):
 def log(method, path, status):
     with lock, open(LOG, "a") as f:
         f.write("%s %s %s\n" % (method, path, status))
+
+
+def subject_media_type(body):
+    """The mediaType of a manifest body's subject descriptor, else None."""
+    try:
+        m = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(m, dict) and isinstance(m.get("subject"), dict):
+        return m["subject"].get("mediaType")
+    return None
 
 
 def descriptor_of(body, content_type, digest):
@@ -137,8 +171,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         body = self.read_body()
         m = REFERRERS.match(path)
-        if m:
+        if m and QUIRK != "subject-header-only":
             return self.referrers(m.group(1), m.group(2))
+        if (QUIRK == "no-index-subject" and self.command == "PUT" and MANIFESTS.match(path)
+                and subject_media_type(body) in (INDEX, DOCKER_LIST)):
+            data = json.dumps({"errors": [{"code": "UNSUPPORTED", "message":
+                "Invalid parameter at 'subject' failed to satisfy constraint: 'The subject "
+                "of a manifest must not be an image index'"}]}).encode()
+            return self.answer(405, [("Content-Type", "application/json")], data)
         send = body if body or self.command in ("PUT", "POST", "PATCH") else None
         resp, data = self.upstream(self.command, self.path, send)
         headers = []
@@ -156,7 +196,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 subject, d = got
                 with lock:
                     lst = referrers.setdefault((mm.group(1), subject), [])
-                    if not [x for x in lst if x["digest"] == digest]:
+                    if QUIRK != "subject-header-only" and not [x for x in lst if x["digest"] == digest]:
                         lst.append(d)
                 headers.append(("OCI-Subject", subject))
         elif mm and 200 <= resp.status < 300 and self.command == "DELETE" and valid_digest(mm.group(2)):
@@ -194,8 +234,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             headers.append(("OCI-Filters-Applied", "artifactType"))
         if PAGE:
             page = int((query.get("page") or ["0"])[0])
-            if page * PAGE + PAGE < len(manifests):
-                q = [(k, v) for k, vs in query.items() if k != "page" for v in vs] + [("page", str(page + 1))]
+            last = page * PAGE + PAGE >= len(manifests)
+            if not last or (QUIRK == "link-loop" and manifests):
+                q = [(k, v) for k, vs in query.items() if k != "page" for v in vs] + [
+                    ("page", str(0 if last else page + 1))]
                 headers.append(("Link", '<%s?%s>; rel="next"' % (
                     urllib.parse.urlsplit(self.path).path, urllib.parse.urlencode(q))))
             manifests = manifests[page * PAGE:page * PAGE + PAGE]
