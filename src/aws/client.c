@@ -154,11 +154,11 @@ static int call_once(struct aws_client *c, const struct aws_service *svc, const 
 		rc = strlist_add(&headers, buf_cstr(&line));
 	buf_reset(&line);
 	/* The query protocol (no target prefix) names the action in the form body instead. */
-	if (!rc)
+	if (!rc && svc->target_prefix)
+		rc = strlist_add(&headers, "Content-Type:application/x-amz-json-1.1");
+	else if (!rc)
 		rc = strlist_add(&headers,
-				 svc->target_prefix
-					 ? "Content-Type:application/x-amz-json-1.1"
-					 : "Content-Type:application/x-www-form-urlencoded; charset=utf-8");
+				 "Content-Type:application/x-www-form-urlencoded; charset=utf-8");
 	if (!rc && svc->target_prefix)
 		rc = buf_printf(&line, "X-Amz-Target:%s.%s", svc->target_prefix, action);
 	if (!rc && svc->target_prefix)

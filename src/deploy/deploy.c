@@ -306,8 +306,11 @@ static void ecs_alarms_note(struct run *r, const json_t *svc)
 
 	if (!json_is_true(json_object_get(a, "enable")))
 		return;
-	json_array_foreach(json_object_get(a, "alarmNames"), i, n)
-		buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(n) ? json_string_value(n) : "?");
+	json_array_foreach(json_object_get(a, "alarmNames"), i, n) {
+		const char *name = json_string_value(n);
+
+		buf_printf(&names, "%s%s", i ? ", " : "", name ? name : "?");
+	}
 	r->ecs_alarms = json_is_true(json_object_get(a, "rollback"));
 	step(r, "ECS watches the service's deployment alarms (%s) and %s", buf_cstr(&names),
 	     r->ecs_alarms ? "rolls back by itself when one goes into ALARM"
@@ -365,9 +368,10 @@ static int roll_back(struct run *r, const char *what)
 	r->res->status = "rolled-back";
 	rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed (%s); %s to %s", r->o->image,
 		     r->o->cluster, r->o->service, what,
-		     !by_ecs		? "rolled back"
-		     : r->ecs_alarms	? "ECS rolled back (its circuit breaker or its deployment alarms)"
-					: "ECS's circuit breaker rolled back",
+		     !by_ecs	       ? "rolled back"
+		     : r->ecs_alarms ? "ECS rolled back (its circuit breaker or its deployment "
+				       "alarms)"
+				     : "ECS's circuit breaker rolled back",
 		     prev);
 out:
 	json_decref(svc);

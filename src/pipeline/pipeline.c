@@ -240,8 +240,8 @@ static int parse_deploy(const struct ctx *c, const yaml_node_t *n, struct pipeli
 	int rc;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return bad(c, n, "'deploy' must be a mapping (cluster, service, container, health-url, "
-				 "alarms, bake-time)");
+		return bad(c, n, "'deploy' must be a mapping (cluster, service, container, "
+				 "health-url, alarms, bake-time)");
 	if ((rc = check_keys(c, n, "deploy", keys)))
 		return rc;
 	d->set = 1;
