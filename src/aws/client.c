@@ -153,11 +153,15 @@ static int call_once(struct aws_client *c, const struct aws_service *svc, const 
 	if (!rc)
 		rc = strlist_add(&headers, buf_cstr(&line));
 	buf_reset(&line);
-	if (!rc)
+	/* The query protocol (no target prefix) names the action in the form body instead. */
+	if (!rc && svc->target_prefix)
 		rc = strlist_add(&headers, "Content-Type:application/x-amz-json-1.1");
-	if (!rc)
+	else if (!rc)
+		rc = strlist_add(&headers,
+				 "Content-Type:application/x-www-form-urlencoded; charset=utf-8");
+	if (!rc && svc->target_prefix)
 		rc = buf_printf(&line, "X-Amz-Target:%s.%s", svc->target_prefix, action);
-	if (!rc)
+	if (!rc && svc->target_prefix)
 		rc = strlist_add(&headers, buf_cstr(&line));
 	if (rc)
 		goto out;
@@ -214,49 +218,33 @@ out:
 	return rc;
 }
 
-int aws_call(struct aws_client *c, const struct aws_service *svc, const char *action,
-	     json_t *req, json_t **resp)
+/*
+ * The request body to svc's endpoint, retried on throttling; a 2xx reply's body into *body
+ * (caller frees it with http_response_free), else the error sentence.
+ */
+static int call_retrying(struct aws_client *c, const struct aws_service *svc, const char *action,
+			 const char *body, struct http_response *r)
 {
 	struct buf url = BUF_INIT;
-	char *host = NULL, *path = NULL, *body = NULL;
-	struct http_response r;
+	char *host = NULL, *path = NULL;
 	long delay = c->backoff_ms;
 	int rc;
 
-	*resp = NULL;
-	memset(&r, 0, sizeof(r));
+	memset(r, 0, sizeof(*r));
 	rc = aws_endpoint_url(&url, svc, c->creds.region);
 	if (!rc)
 		rc = aws_endpoint_split(buf_cstr(&url), &host, &path);
-	if (rc)
-		goto out;
-	body = req ? json_dumps(req, JSON_COMPACT) : strdup("{}");
-	if (!body) {
-		rc = err_set(E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (unsigned attempt = 0;; attempt++) {
+	for (unsigned attempt = 0; !rc; attempt++) {
 		struct aws_error e;
 
-		http_response_free(&r);
-		memset(&r, 0, sizeof(r));
+		http_response_free(r);
+		memset(r, 0, sizeof(*r));
 		rc = refresh_if_due(c);
-		if (rc)
-			goto out;
-		rc = call_once(c, svc, action, buf_cstr(&url), host, path, body, &r);
-		if (rc)
-			goto out;
-		if (r.status >= 200 && r.status < 300) {
-			json_error_t je;
-
-			*resp = json_loadb(r.body.data ? r.body.data : "{}", r.body.len ? r.body.len : 2,
-					   0, &je);
-			if (!*resp)
-				rc = err_set(E_HTTP, "%s %s: the reply is not JSON: %s", svc->name,
-					     action, je.text);
-			goto out;
-		}
-		aws_error_parse(&e, r.body.data, r.body.len, http_header(&r, "x-amzn-errortype"));
+		if (!rc)
+			rc = call_once(c, svc, action, buf_cstr(&url), host, path, body, r);
+		if (rc || (r->status >= 200 && r->status < 300))
+			break;
+		aws_error_parse(&e, r->body.data, r->body.len, http_header(r, "x-amzn-errortype"));
 		if (aws_error_is_throttling(e.code) && attempt < c->throttle_retries) {
 			long d = delay / 2 + (long)(rand_unit() * (double)(delay / 2 + 1));
 
@@ -268,15 +256,50 @@ int aws_call(struct aws_client *c, const struct aws_service *svc, const char *ac
 				delay *= 2;
 			continue;
 		}
-		rc = aws_error_report(svc, action, r.status, &e, &c->creds);
+		rc = aws_error_report(svc, action, r->status, &e, &c->creds);
 		aws_error_free(&e);
-		goto out;
 	}
-out:
-	http_response_free(&r);
-	free(body);
 	free(host);
 	free(path);
 	buf_free(&url);
+	return rc;
+}
+
+int aws_call(struct aws_client *c, const struct aws_service *svc, const char *action,
+	     json_t *req, json_t **resp)
+{
+	struct http_response r;
+	char *body;
+	int rc;
+
+	*resp = NULL;
+	memset(&r, 0, sizeof(r));
+	body = req ? json_dumps(req, JSON_COMPACT) : strdup("{}");
+	if (!body)
+		return err_set(E_NOMEM, "out of memory");
+	rc = call_retrying(c, svc, action, body, &r);
+	if (!rc) {
+		json_error_t je;
+
+		*resp = json_loadb(r.body.data ? r.body.data : "{}", r.body.len ? r.body.len : 2, 0,
+				   &je);
+		if (!*resp)
+			rc = err_set(E_HTTP, "%s %s: the reply is not JSON: %s", svc->name, action,
+				     je.text);
+	}
+	http_response_free(&r);
+	free(body);
+	return rc;
+}
+
+int aws_call_query(struct aws_client *c, const struct aws_service *svc, const char *action,
+		   const char *form, struct buf *xml)
+{
+	struct http_response r;
+	int rc = call_retrying(c, svc, action, form, &r);
+
+	if (!rc)
+		rc = buf_add(xml, r.body.data ? r.body.data : "", r.body.len);
+	http_response_free(&r);
 	return rc;
 }

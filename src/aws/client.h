@@ -1,5 +1,6 @@
 /*
- * aws/client: one signed JSON 1.1 call to an AWS service (POST /, X-Amz-Target, body JSON),
+ * aws/client: one signed JSON 1.1 call to an AWS service (POST /, X-Amz-Target, body JSON), or
+ * a query-protocol one (form body, XML reply),
  * over http/, with the credentials of the chain (aws/provider.h). Endpoints follow the AWS
  * convention (aws/endpoint.h); errors become one sentence naming the call, what AWS said and
  * what to do (aws/error.h). http/ retries 5xx and 429; this layer also retries throttling that AWS
@@ -34,5 +35,13 @@ struct rt *aws_client_rt(const struct aws_client *c);
  * On failure the message names the service and action. */
 int aws_call(struct aws_client *c, const struct aws_service *svc, const char *action,
 	     json_t *req, json_t **resp);
+
+/*
+ * A query-protocol call (svc->target_prefix NULL: CloudWatch): form is the urlencoded body
+ * (Action=...&Version=...&...); a 2xx reply's XML is appended to xml. Signing, retries and
+ * error sentences as aws_call.
+ */
+int aws_call_query(struct aws_client *c, const struct aws_service *svc, const char *action,
+		   const char *form, struct buf *xml);
 
 #endif

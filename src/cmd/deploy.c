@@ -61,6 +61,11 @@ const struct input_def cmd_deploy_inputs[] = {
 	{ "health-status", 0, "200", "expected HTTP status of the health URL" },
 	{ "health-body", 0, NULL, "substring the health reply must contain" },
 	{ "health-retries", 0, "5", "health check retries (with backoff) before failing" },
+	{ "alarms", IN_MULTI, NULL, "CloudWatch alarm names (one a line or comma-separated) watched "
+				    "during the rollout and the bake; one in ALARM fails the deploy "
+				    "and rolls back (default: the stage's)" },
+	{ "bake-time", 0, NULL, "seconds the alarms are still watched after the rollout, 0 to "
+				"86400 (default: the stage's, else 0)" },
 	{ "dry-run", IN_BOOL, "false", "print the new task definition JSON without registering" },
 	{ "no-rollback", IN_BOOL, "false", "on failure, leave the service as it is" },
 	{ "region", 0, NULL, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)" },
@@ -162,6 +167,14 @@ static void write_summary(struct rt *rt, const struct deploy_opts *o,
 	summary_add(rt, " |\n| Runs now | ");
 	summary_add_cell(rt, res->running_task_definition_arn ? res->running_task_definition_arn
 							      : "");
+	if (o->alarms && o->alarms->len) {
+		summary_add(rt, " |\n| Alarms | ");
+		for (size_t i = 0; i < o->alarms->len; i++) {
+			summary_add(rt, "%s", i ? ", " : "");
+			summary_add_cell(rt, o->alarms->items[i]);
+		}
+		summary_add(rt, " (bake %lu s)", o->bake_time_s);
+	}
 	summary_add(rt, " |\n\n| Time | Step |\n| --- | --- |\n");
 	for (size_t i = 0; i < res->timeline.len; i++) {
 		const char *t = res->timeline.items[i], *tab = strchr(t, '\t');
@@ -187,6 +200,7 @@ struct shape {
 	struct strlist main;          /* the container of 'image', when named */
 	struct strlist names, images; /* container NAME=IMAGE lines, split */
 	struct strlist env, secrets;
+	struct strlist alarms;
 	struct ecs_container_override *ov;
 	json_t *command;
 };
@@ -200,6 +214,7 @@ static void shape_free(struct shape *sh)
 	strlist_clear(&sh->images);
 	strlist_clear(&sh->env);
 	strlist_clear(&sh->secrets);
+	strlist_clear(&sh->alarms);
 	free(sh->ov);
 	json_decref(sh->command);
 }
@@ -391,6 +406,33 @@ static int shape_parse(struct rt *rt, const struct inputs *in, struct shape *sh,
 	return 0;
 }
 
+/* alarms: CloudWatch alarm names (1-255 characters, at most 100, none twice); bake-time. */
+static int shape_alarms(const struct inputs *in, struct shape *sh, struct deploy_opts *o)
+{
+	int rc = inputs_get_list(in, "alarms", 0, &sh->alarms);
+
+	for (size_t i = 0; !rc && i < sh->alarms.len; i++) {
+		const char *a = sh->alarms.items[i];
+
+		if (strlen(a) > 255)
+			rc = err_set(E_USAGE, "input 'alarms': '%.40s...' is longer than the 255 "
+					      "characters of a CloudWatch alarm name",
+				     a);
+		for (size_t j = 0; !rc && j < i; j++)
+			if (!strcmp(a, sh->alarms.items[j]))
+				rc = err_set(E_USAGE, "input 'alarms': '%s' is named twice", a);
+	}
+	if (!rc && sh->alarms.len > 100)
+		rc = err_set(E_USAGE, "input 'alarms': %zu names; CloudWatch DescribeAlarms takes "
+				      "at most 100",
+			     sh->alarms.len);
+	if (!rc && sh->alarms.len)
+		o->alarms = &sh->alarms;
+	if (!rc && inputs_get(in, "bake-time"))
+		rc = inputs_get_uint(in, "bake-time", 0, 86400, &o->bake_time_s);
+	return rc;
+}
+
 /* Fills what the flags left unset from the stage's deploy block. */
 static int apply_stage(const struct inputs *in, const struct pipeline *p, struct deploy_opts *o)
 {
@@ -419,6 +461,10 @@ static int apply_stage(const struct inputs *in, const struct pipeline *p, struct
 		o->container = s->deploy.container;
 	if (!o->health_url)
 		o->health_url = s->deploy.health_url;
+	if (!o->alarms && s->deploy.alarms.len)
+		o->alarms = &s->deploy.alarms;
+	if (!inputs_get(in, "bake-time") && s->deploy.bake_time_set)
+		o->bake_time_s = s->deploy.bake_time_s;
 	if (!o->cluster || !o->service)
 		return err_set(E_USAGE, "stage '%s' in %s: the deploy block has no '%s' and no "
 					"--%s was given",
@@ -466,6 +512,8 @@ int cmd_deploy(struct rt *rt, int argc, char **argv)
 	o.cluster = inputs_get(&in, "cluster");
 	o.service = inputs_get(&in, "service");
 	rc = shape_containers(&in, &sh, &o);
+	if (!rc)
+		rc = shape_alarms(&in, &sh, &o);
 	if (rc)
 		goto out;
 	o.image = inputs_get(&in, "image");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/cloudwatch.h"
 #include "aws/ecs.h"
 #include "deploy/rollout.h"
 #include "http/http.h"
@@ -38,6 +39,7 @@ struct run {
 	/* The service's PRIMARY deployment when ours failed: ECS's circuit breaker rollback? */
 	char *failed_primary_id;
 	char *failed_primary_td;
+	int ecs_alarms; /* the service's deploymentConfiguration.alarms roll back by themselves */
 };
 
 static void step(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -88,8 +90,45 @@ static void events_print_new(struct run *r, const json_t *svc)
 	}
 }
 
-/* Polls until the deployment (id, td) is done, failed, or the deadline passes. */
-static int wait_rollout(struct run *r, const char *td_arn, const char *dep_id, struct buf *why)
+/*
+ * One look at the named alarms: E_CONFLICT with why naming the first in ALARM (and its
+ * StateReason); E_NOTFOUND when CloudWatch does not know one.
+ */
+static int alarms_check(struct run *r, struct buf *why)
+{
+	struct cw_alarms a;
+	int rc;
+
+	if (!r->o->alarms || !r->o->alarms->len)
+		return 0;
+	rc = aws_cloudwatch_describe_alarms(r->c, r->o->alarms, &a);
+	if (rc)
+		return err_wrap(rc, "watching the alarms of the deploy");
+	for (size_t i = 0; i < r->o->alarms->len && !rc; i++) {
+		const char *name = r->o->alarms->items[i];
+		const struct cw_alarm *al = cw_alarms_find(&a, name);
+
+		buf_reset(why);
+		if (!al) {
+			buf_printf(why, "CloudWatch has no alarm '%s' (region %s)", name,
+				   aws_client_region(r->c));
+			rc = E_NOTFOUND;
+		} else if (!strcmp(al->state, "ALARM")) {
+			buf_printf(why, "alarm %s is in ALARM: %s", name,
+				   *al->reason ? al->reason : "CloudWatch gave no reason");
+			rc = E_CONFLICT;
+		}
+	}
+	if (!rc)
+		buf_reset(why);
+	cw_alarms_free(&a);
+	return rc;
+}
+
+/* Polls until the deployment (id, td) is done, failed, or the deadline passes; with watch, the
+ * named alarms too (one in ALARM fails it). */
+static int wait_rollout(struct run *r, const char *td_arn, const char *dep_id, int watch,
+			struct buf *why)
 {
 	double deadline = now_s() + (double)r->o->wait_timeout_s;
 	struct buf last = BUF_INIT;
@@ -115,6 +154,19 @@ static int wait_rollout(struct run *r, const char *td_arn, const char *dep_id, s
 		json_decref(svc);
 		if (rc)
 			break;
+		if (v.verdict != ROLLOUT_FAILED && watch) {
+			struct buf alarm = BUF_INIT;
+
+			rc = alarms_check(r, &alarm);
+			if (rc == E_CONFLICT || rc == E_NOTFOUND) {
+				buf_reset(why);
+				buf_puts(why, buf_cstr(&alarm));
+				rc = E_CONFLICT;
+			}
+			buf_free(&alarm);
+			if (rc)
+				break;
+		}
 		if (v.verdict == ROLLOUT_DONE)
 			break;
 		if (v.verdict == ROLLOUT_FAILED) {
@@ -197,6 +249,75 @@ static int health_check(struct run *r, struct buf *why)
 	return E_CONFLICT;
 }
 
+/*
+ * The bake: the named alarms polled for bake_time_s after the rollout (at the poll interval,
+ * first right away); one in ALARM fails the deploy like a failed rollout.
+ */
+static int bake(struct run *r, struct buf *why)
+{
+	double deadline = now_s() + (double)r->o->bake_time_s;
+	unsigned long polls = 0;
+	int rc;
+
+	if (!r->o->bake_time_s)
+		return 0;
+	step(r, "baking for %lu s: watching %zu alarm%s", r->o->bake_time_s,
+	     r->o->alarms ? r->o->alarms->len : 0,
+	     r->o->alarms && r->o->alarms->len == 1 ? "" : "s");
+	for (;;) {
+		if (r->o->alarms && r->o->alarms->len) {
+			rc = alarms_check(r, why);
+			polls++;
+			if (rc == E_NOTFOUND)
+				rc = E_CONFLICT;
+			if (rc) {
+				if (rc == E_CONFLICT) {
+					struct buf what = BUF_INIT;
+
+					buf_printf(&what, "during the bake: %s", buf_cstr(why));
+					buf_reset(why);
+					buf_puts(why, buf_cstr(&what));
+					buf_free(&what);
+				}
+				return rc;
+			}
+		}
+		if (now_s() + (double)r->o->poll_ms / 1000.0 > deadline)
+			break;
+		sleep_ms(r->o->poll_ms);
+	}
+	step(r, "bake done: %lu s, %lu alarm check%s, none in ALARM", r->o->bake_time_s, polls,
+	     polls == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * ECS's own alarm rollback (deploymentConfiguration.alarms with enable and rollback): ECS
+ * watches those alarms and rolls back by itself, which the rollout wait sees as a FAILED
+ * deployment and a previous revision made PRIMARY (as the circuit breaker's).
+ */
+static void ecs_alarms_note(struct run *r, const json_t *svc)
+{
+	const json_t *a = json_object_get(json_object_get(svc, "deploymentConfiguration"),
+					  "alarms"),
+		     *n;
+	struct buf names = BUF_INIT;
+	size_t i;
+
+	if (!json_is_true(json_object_get(a, "enable")))
+		return;
+	json_array_foreach(json_object_get(a, "alarmNames"), i, n) {
+		const char *name = json_string_value(n);
+
+		buf_printf(&names, "%s%s", i ? ", " : "", name ? name : "?");
+	}
+	r->ecs_alarms = json_is_true(json_object_get(a, "rollback"));
+	step(r, "ECS watches the service's deployment alarms (%s) and %s", buf_cstr(&names),
+	     r->ecs_alarms ? "rolls back by itself when one goes into ALARM"
+			   : "fails the deployment when one goes into ALARM (rollback: false)");
+	buf_free(&names);
+}
+
 /* Whether ECS itself (the circuit breaker with rollback) made the previous revision primary. */
 static int ecs_rolled_back(const struct run *r)
 {
@@ -233,7 +354,7 @@ static int roll_back(struct run *r, const char *what)
 		}
 		dep = rollout_deployment_id(svc, prev);
 	}
-	rc = wait_rollout(r, prev, dep, &why);
+	rc = wait_rollout(r, prev, dep, 0, &why);
 	if (rc) {
 		const char *m = buf_cstr(&why)[0] ? buf_cstr(&why) : err_msg();
 
@@ -247,7 +368,11 @@ static int roll_back(struct run *r, const char *what)
 	r->res->status = "rolled-back";
 	rc = err_set(E_CONFLICT, "deploy of %s to %s/%s failed (%s); %s to %s", r->o->image,
 		     r->o->cluster, r->o->service, what,
-		     by_ecs ? "ECS's circuit breaker rolled back" : "rolled back", prev);
+		     !by_ecs	       ? "rolled back"
+		     : r->ecs_alarms ? "ECS rolled back (its circuit breaker or its deployment "
+				       "alarms)"
+				     : "ECS's circuit breaker rolled back",
+		     prev);
 out:
 	json_decref(svc);
 	buf_free(&why);
@@ -396,6 +521,35 @@ out:
 	return rc;
 }
 
+/*
+ * The named alarms before anything is registered: each must exist, and none may be in ALARM
+ * already (the deploy would only roll back at its first poll).
+ */
+static int alarms_before(struct run *r)
+{
+	const struct deploy_opts *o = r->o;
+	struct buf why = BUF_INIT, names = BUF_INIT;
+	int rc = alarms_check(r, &why);
+
+	if (rc == E_NOTFOUND)
+		rc = err_set(E_NOTFOUND, "deploy of %s to %s/%s: %s; check the names in 'alarms' "
+					 "(exact, case-sensitive); nothing was registered",
+			     o->image, o->cluster, o->service, buf_cstr(&why));
+	else if (rc == E_CONFLICT)
+		rc = err_set(E_CONFLICT, "deploy of %s to %s/%s: %s before the deploy started; "
+					 "nothing was registered",
+			     o->image, o->cluster, o->service, buf_cstr(&why));
+	for (size_t i = 0; !rc && i < o->alarms->len; i++)
+		buf_printf(&names, "%s%s", i ? ", " : "", o->alarms->items[i]);
+	if (!rc)
+		step(r, "watching CloudWatch alarms %s during the rollout%s (all OK or "
+			"INSUFFICIENT_DATA now)",
+		     buf_cstr(&names), o->bake_time_s ? " and the bake" : "");
+	buf_free(&why);
+	buf_free(&names);
+	return rc;
+}
+
 /* After a failure: what the service really runs now (its PRIMARY deployment's revision). */
 static void read_running(struct run *r)
 {
@@ -432,7 +586,7 @@ static void read_running(struct run *r)
 int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 	       struct deploy_result *res)
 {
-	struct run r = { c, rt, o, res, now_s(), STRLIST_INIT, NULL, NULL };
+	struct run r = { c, rt, o, res, now_s(), STRLIST_INIT, NULL, NULL, 0 };
 	json_t *svc = NULL, *td = NULL, *tags = NULL, *newtd = NULL, *reg = NULL, *upd = NULL;
 	struct buf why = BUF_INIT;
 	const char *cur;
@@ -453,6 +607,10 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 	res->running_task_definition_arn = strdup(cur);
 	step(&r, "service %s/%s runs %s", o->cluster, o->service, cur);
 	rc = check_controller(o, svc);
+	if (!rc)
+		ecs_alarms_note(&r, svc);
+	if (!rc && o->alarms && o->alarms->len)
+		rc = alarms_before(&r);
 	if (!rc)
 		rc = load_base(&r, cur, &td, &tags);
 	if (!rc)
@@ -483,24 +641,24 @@ int deploy_run(struct aws_client *c, struct rt *rt, const struct deploy_opts *o,
 	res->deployment_id = dup_or_null(rollout_deployment_id(upd, res->task_definition_arn));
 	step(&r, "updated the service: deployment %s (waiting up to %lu s)",
 	     res->deployment_id ? res->deployment_id : "(id unknown)", o->wait_timeout_s);
-	rc = wait_rollout(&r, res->task_definition_arn, res->deployment_id, &why);
+	rc = wait_rollout(&r, res->task_definition_arn, res->deployment_id, 1, &why);
 	if (!rc) {
 		step(&r, "rollout complete: %s", buf_cstr(&why));
-		if (o->health_url)
-			rc = health_check(&r, &why);
-		if (!rc) {
-			res->status = "deployed";
-			free(res->running_task_definition_arn);
-			res->running_task_definition_arn = dup_or_null(res->task_definition_arn);
-			goto out;
-		}
-		{
+		if (o->health_url && (rc = health_check(&r, &why))) {
 			struct buf what = BUF_INIT;
 
 			buf_printf(&what, "health check %s: %s", o->health_url, buf_cstr(&why));
 			buf_reset(&why);
 			buf_puts(&why, buf_cstr(&what));
 			buf_free(&what);
+		} else if ((rc = bake(&r, &why)) && rc != E_CONFLICT) {
+			goto out; /* an API error during the bake: the message is set */
+		}
+		if (!rc) {
+			res->status = "deployed";
+			free(res->running_task_definition_arn);
+			res->running_task_definition_arn = dup_or_null(res->task_definition_arn);
+			goto out;
 		}
 	} else if (rc != E_CONFLICT && rc != E_TIMEOUT) {
 		goto out; /* an API error: the message is set */

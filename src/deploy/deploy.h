@@ -4,6 +4,8 @@
  * containers; the base may also be a file or another revision), update the service, wait (bounded)
  * until the rollout is done (deploy/rollout.h decides), optionally check a health URL, and on
  * failure update the service back to the previous task definition and wait for that too.
+ * Named CloudWatch alarms are polled during the rollout and a bake time after it; one in ALARM
+ * is a failure like the others. ECS's own deploymentConfiguration.alarms are reported.
  * Progress and ECS service events go to the log; each step is kept for the summary timeline.
  */
 #ifndef CONVOY_DEPLOY_DEPLOY_H
@@ -39,6 +41,10 @@ struct deploy_opts {
 	long health_status;
 	const char *health_body;
 	unsigned long health_retries;
+	/* CloudWatch alarms watched during the rollout and bake_time_s after it: one in ALARM
+	 * fails the deploy (and rolls back). NULL or empty: none. */
+	const struct strlist *alarms;
+	unsigned long bake_time_s;
 	int dry_run;
 	int no_rollback;
 	long poll_ms;            /* CONVOY_DEPLOY_POLL_MS, default 15000 */

@@ -184,14 +184,64 @@ static int parse_repo_fields(const struct ctx *c, const yaml_node_t *holder,
 	return parse_tags(c, tags, &r->tags);
 }
 
+static int add_alarm(const struct ctx *c, const yaml_node_t *a, struct strlist *out)
+{
+	int rc = want_scalar(c, a, "alarms");
+
+	if (rc)
+		return rc;
+	if (!*scalar(a) || strlen(scalar(a)) > 255)
+		return bad(c, a, "alarm name '%s' must be 1 to 255 characters", scalar(a));
+	if (strlist_contains(out, scalar(a)))
+		return bad(c, a, "alarm '%s' is listed twice", scalar(a));
+	if (out->len == 100)
+		return bad(c, a, "more than 100 alarms (DescribeAlarms takes at most 100 names)");
+	return strlist_add(out, scalar(a));
+}
+
+/* alarms: a name or a non-empty list of CloudWatch alarm names. */
+static int parse_alarms(const struct ctx *c, const yaml_node_t *n, struct strlist *out)
+{
+	int rc = 0;
+
+	if (n->type == YAML_SCALAR_NODE)
+		return add_alarm(c, n, out);
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.start == n->data.sequence.items.top)
+		return bad(c, n, "'alarms' must be an alarm name or a non-empty list of CloudWatch "
+				 "alarm names");
+	for (yaml_node_item_t *i = n->data.sequence.items.start;
+	     !rc && i < n->data.sequence.items.top; i++)
+		rc = add_alarm(c, yaml_document_get_node(c->doc, *i), out);
+	return rc;
+}
+
+static int parse_bake_time(const struct ctx *c, const yaml_node_t *n, struct pipeline_deploy *d)
+{
+	const char *v;
+	char *end = NULL;
+	int rc;
+
+	if ((rc = want_scalar(c, n, "bake-time")))
+		return rc;
+	v = scalar(n);
+	if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 7 ||
+	    (d->bake_time_s = strtoul(v, &end, 10)) > 86400)
+		return bad(c, n, "'bake-time' '%s' is not a number of seconds from 0 to 86400", v);
+	d->bake_time_set = 1;
+	return 0;
+}
+
 static int parse_deploy(const struct ctx *c, const yaml_node_t *n, struct pipeline_deploy *d)
 {
-	static const char *const keys[] = { "cluster", "service", "container", "health-url", NULL };
+	static const char *const keys[] = { "cluster",	"service", "container", "health-url",
+					    "alarms",	"bake-time", NULL };
 	yaml_node_t *v;
 	int rc;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return bad(c, n, "'deploy' must be a mapping (cluster, service, container, health-url)");
+		return bad(c, n, "'deploy' must be a mapping (cluster, service, container, "
+				 "health-url, alarms, bake-time)");
 	if ((rc = check_keys(c, n, "deploy", keys)))
 		return rc;
 	d->set = 1;
@@ -203,6 +253,10 @@ static int parse_deploy(const struct ctx *c, const yaml_node_t *n, struct pipeli
 		return rc;
 	if ((v = map_get(c, n, "health-url")) &&
 	    (rc = dup_scalar(c, v, "health-url", &d->health_url)))
+		return rc;
+	if ((v = map_get(c, n, "alarms")) && (rc = parse_alarms(c, v, &d->alarms)))
+		return rc;
+	if ((v = map_get(c, n, "bake-time")) && (rc = parse_bake_time(c, v, d)))
 		return rc;
 	return 0;
 }
@@ -691,6 +745,7 @@ void pipeline_free(struct pipeline *p)
 		free(s->deploy.service);
 		free(s->deploy.container);
 		free(s->deploy.health_url);
+		strlist_clear(&s->deploy.alarms);
 		strlist_clear(&s->verify.keys);
 		strlist_clear(&s->verify.attestations);
 		pipeline_gates_free(&s->gates);

@@ -15,7 +15,8 @@
  *       repositories:
  *         - repository: prod.example.com/app
  *           tags: [prod, "{{version}}"]
- *       deploy: { cluster: c, service: s, container: app, health-url: https://... }
+ *       deploy: { cluster: c, service: s, container: app, health-url: https://...,
+ *                 alarms: [cpu-high, errors], bake-time: 300 }
  *       verify: { keys: [keys/cosign.pub], mode: require, record: true }
  *       soak: 24h                        # time and health gates: see pipeline/gates.h
  *       require-healthy: true
@@ -49,6 +50,9 @@ struct pipeline_deploy {
 	char *service;
 	char *container;
 	char *health_url;
+	struct strlist alarms;      /* CloudWatch alarm names watched during the rollout */
+	unsigned long bake_time_s;  /* seconds the alarms are watched after it */
+	int bake_time_set;
 };
 
 /*

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/cloudwatch.h"
 #include "aws/creds.h"
 #include "aws/ecr.h"
 #include "test.h"
@@ -58,6 +59,40 @@ static void test_aws_client__ecr_token_decodes_user_and_password(void)
 	CHECK(ecr_token_decode("bm9jb2xvbg==", &u, &p) != 0); /* "nocolon" */
 }
 
-TEST_MAIN(TEST(test_aws_client__errors_from_json_and_xml),
+/* Top-level members only: nested <member>s (Dimensions, AlarmActions) are not alarms. */
+static void test_aws_client__cloudwatch_alarms_from_the_reply(void)
+{
+	const char *x =
+		"<DescribeAlarmsResponse><DescribeAlarmsResult><MetricAlarms>"
+		"<member><AlarmName>cpu-high</AlarmName><Dimensions><member><Name>S</Name>"
+		"<Value>web</Value></member></Dimensions><StateValue>ALARM</StateValue>"
+		"<StateReason>Threshold Crossed: 1 datapoint [91.0 (x)] &gt; 90</StateReason>"
+		"</member><member><AlarmName>errors</AlarmName><StateValue>OK</StateValue></member>"
+		"</MetricAlarms><CompositeAlarms><member><AlarmActions><member>arn:a</member>"
+		"</AlarmActions><AlarmName>all &amp; more</AlarmName><StateReason>r</StateReason>"
+		"<StateValue>INSUFFICIENT_DATA</StateValue></member></CompositeAlarms>"
+		"</DescribeAlarmsResult></DescribeAlarmsResponse>";
+	const char *bad = "<DescribeAlarmsResponse><DescribeAlarmsResult><MetricAlarms>"
+			  "<member><AlarmName>x</AlarmName></member></MetricAlarms>"
+			  "</DescribeAlarmsResult></DescribeAlarmsResponse>";
+	struct cw_alarms a;
+
+	CHECK_INT(cw_alarms_parse(x, strlen(x), &a), 0);
+	CHECK_INT((long)a.len, 3);
+	CHECK_STR(a.items[0].name, "cpu-high");
+	CHECK_STR(a.items[0].state, "ALARM");
+	CHECK_STR(a.items[0].reason, "Threshold Crossed: 1 datapoint [91.0 (x)] > 90");
+	CHECK_STR(a.items[1].reason, "");
+	CHECK(cw_alarms_find(&a, "all & more") != NULL);
+	CHECK_STR(cw_alarms_find(&a, "all & more")->state, "INSUFFICIENT_DATA");
+	CHECK(cw_alarms_find(&a, "nope") == NULL);
+	cw_alarms_free(&a);
+	CHECK_INT(cw_alarms_parse(bad, strlen(bad), &a), E_HTTP);
+	CHECK(strstr(err_msg(), "<StateValue>") != NULL);
+	CHECK_INT(cw_alarms_parse("<x/>", 4, &a), E_HTTP);
+}
+
+TEST_MAIN(TEST(test_aws_client__cloudwatch_alarms_from_the_reply),
+	  TEST(test_aws_client__errors_from_json_and_xml),
 	  TEST(test_aws_client__shared_credentials_profile),
 	  TEST(test_aws_client__ecr_token_decodes_user_and_password))

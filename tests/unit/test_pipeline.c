@@ -115,6 +115,43 @@ static void test_pipeline__stage_without_repository_names_the_line(void)
 		     "convoy.yml:2: stage 'qa' has no repository");
 }
 
+static void test_pipeline__deploy_alarms_and_bake_time(void)
+{
+	struct pipeline p;
+	const char *y = "stages:\n"
+			"  - name: prod\n"
+			"    repository: r.example.com/app\n"
+			"    tags: [prod]\n"
+			"    deploy: {cluster: c, service: s, alarms: [cpu-high, errors],\n"
+			"             bake-time: 300}\n"
+			"  - name: edge\n"
+			"    repository: r.example.com/app\n"
+			"    tags: [edge]\n"
+			"    deploy: {cluster: c, service: s, alarms: one}\n";
+
+	CHECK_INT(parse(&p, y), 0);
+	CHECK_INT((long)p.stages[0].deploy.alarms.len, 2);
+	CHECK_STR(p.stages[0].deploy.alarms.items[1], "errors");
+	CHECK_INT(p.stages[0].deploy.bake_time_set, 1);
+	CHECK_INT((long)p.stages[0].deploy.bake_time_s, 300);
+	CHECK_INT((long)p.stages[1].deploy.alarms.len, 1);
+	CHECK_STR(p.stages[1].deploy.alarms.items[0], "one");
+	CHECK_INT(p.stages[1].deploy.bake_time_set, 0);
+	pipeline_free(&p);
+	expect_error("stages:\n  - name: p\n    repository: r.example.com/app\n    tags: [p]\n"
+		     "    deploy: {cluster: c, bake-time: 5m}\n",
+		     "convoy.yml:5: 'bake-time' '5m' is not a number of seconds from 0 to 86400");
+	expect_error("stages:\n  - name: p\n    repository: r.example.com/app\n    tags: [p]\n"
+		     "    deploy: {cluster: c, bake-time: 86401}\n",
+		     "convoy.yml:5: 'bake-time' '86401'");
+	expect_error("stages:\n  - name: p\n    repository: r.example.com/app\n    tags: [p]\n"
+		     "    deploy:\n      alarms:\n        - a\n        - a\n",
+		     "convoy.yml:8: alarm 'a' is listed twice");
+	expect_error("stages:\n  - name: p\n    repository: r.example.com/app\n    tags: [p]\n"
+		     "    deploy: {alarms: {a: b}}\n",
+		     "convoy.yml:5: 'alarms' must be an alarm name or a non-empty list");
+}
+
 static void test_pipeline__bad_values_are_refused(void)
 {
 	expect_error("stages:\n  - name: dev\n    repository: app\n    tags: [dev]\n",
@@ -249,5 +286,6 @@ TEST_MAIN(TEST(test_pipeline__verify_block_keys_mode_record),
 	  TEST(test_pipeline__unknown_key_names_the_line),
 	  TEST(test_pipeline__duplicate_stage_names_the_line),
 	  TEST(test_pipeline__stage_without_repository_names_the_line),
+	  TEST(test_pipeline__deploy_alarms_and_bake_time),
 	  TEST(test_pipeline__bad_values_are_refused), TEST(test_pipeline__spec_for_a_one_off),
 	  TEST(test_pipeline__tag_templates))

@@ -4,7 +4,7 @@
 usage: aws_standin.py PORT SCENARIO LOGFILE [--key ID:SECRET]... [--region R] [--account N]
                       [--ecr-password P] [--runner-token T] [--external-id ROLE:ID]...
                       [--container-token T] [--imds-role NAME] [--td1 FILE]
-                      [--task-exit N|none]
+                      [--task-exit N|none] [--alarm NAME:STATE,STATE,...]...
 
 Run it with Debian's /usr/bin/python3 and python3-botocore. Every request's SigV4 signature is
 verified with botocore's own signer (botocore.auth.SigV4Auth), not convoy's: the request is
@@ -78,6 +78,15 @@ DescribeServices requests after an UpdateService (never by time). SCENARIO:
                  that one becomes the only (PRIMARY, COMPLETED) deployment;
   codedeploy     the service's deploymentController is CODE_DEPLOY (blue/green), else success;
   external       the service's deploymentController is EXTERNAL, else success.
+  ecs-alarms     the service has deploymentConfiguration.alarms (ecs-cpu, enable and rollback),
+                 else success;
+  ecs-alarms-trip  as ecs-alarms, but ECS's alarm rollback trips: the new deployment FAILs on
+                 the 2nd poll and the previous revision becomes PRIMARY, as in circuit.
+CloudWatch (query protocol, signed as "monitoring", told from STS by Version 2010-08-01):
+DescribeAlarms by AlarmNames answers the alarms of --alarm NAME:STATES that are named (an
+unknown name is left out, as CloudWatch does). STATES is a comma list (OK, ALARM,
+INSUFFICIENT_DATA): the n-th DescribeAlarms request sees the n-th state, the last one from
+then on (requests are counted, never time). StateReason is "Threshold Crossed: <n> <request>".
 ECR (AmazonEC2ContainerRegistry_V20150921.*): GetAuthorizationToken (user AWS, password
 --ecr-password), DescribeRepositories, CreateRepository.
 
@@ -106,13 +115,16 @@ def parse_args(argv):
     o = {"keys": {}, "region": "eu-west-1", "account": "123456789012",
          "ecr_password": "standin-ecr-password", "runner_token": None, "external_ids": {},
          "container_token": None, "imds_role": "convoy-instance", "td1": None,
-         "task_exit": "0"}
+         "task_exit": "0", "alarms": {}}
     rest = argv[3:]
     while rest:
         flag, val, rest = rest[0], rest[1], rest[2:]
         if flag == "--key":
             kid, _, sec = val.partition(":")
             o["keys"][kid] = {"secret": sec, "token": None, "expires": None}
+        elif flag == "--alarm":
+            name, _, states = val.rpartition(":")
+            o["alarms"][name] = states.split(",")
         elif flag == "--external-id":
             role, _, eid = val.partition(":")
             o["external_ids"][role] = eid
@@ -130,7 +142,7 @@ PORT, SCENARIO, LOGPATH, OPT = parse_args(sys.argv[1:])
 ACCOUNT, REGION = OPT["account"], OPT["region"]
 KEYS = OPT["keys"]
 SESSION = botocore.session.get_session()
-MODELS = {name: SESSION.get_service_model(name) for name in ("ecs", "ecr", "sts")}
+MODELS = {name: SESSION.get_service_model(name) for name in ("ecs", "ecr", "sts", "cloudwatch")}
 ARN = "arn:aws:ecs:%s:%s:task-definition/app:%%d" % (REGION, ACCOUNT)
 TD1 = {"taskDefinitionArn": ARN % 1, "family": "app", "revision": 1, "status": "ACTIVE",
        "requiresAttributes": [], "compatibilities": ["FARGATE"], "registeredAt": 1,
@@ -147,7 +159,8 @@ NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["
                                    "assignPublicIp": "DISABLED"}}
 TASKS = {}  # task ARN -> {"task": ..., "polls": n, "main": container name}
 ST = {"tds": {TD1["taskDefinitionArn"]: TD1}, "rev": 1, "td": ARN % 1, "deps": [], "polls": 0,
-      "calls": 0, "dep": 0, "repos": {}}
+      "calls": 0, "dep": 0, "repos": {}, "alarm_calls": 0}
+ECS_ALARMS = SCENARIO in ("ecs-alarms", "ecs-alarms-trip")
 
 
 class Refused(Exception):
@@ -288,12 +301,57 @@ def new_dep(td, status, state, running=2):
 
 
 def service_view():
-    return {"serviceName": "web", "status": "ACTIVE", "taskDefinition": ST["td"],
+    conf = {"deploymentConfiguration": {
+        "maximumPercent": 200, "minimumHealthyPercent": 100,
+        "alarms": {"alarmNames": ["ecs-cpu"], "enable": True, "rollback": True}}} \
+        if ECS_ALARMS else {}
+    return dict(conf, **{"serviceName": "web", "status": "ACTIVE", "taskDefinition": ST["td"],
             "serviceArn": "arn:aws:ecs:%s:%s:service/web" % (REGION, ACCOUNT),
             "deployments": ST["deps"], "deploymentController": {"type": CONTROLLER},
             "launchType": "FARGATE", "platformVersion": "LATEST",
             "networkConfiguration": NETWORK,
-            "events": [{"id": "e%d" % ST["polls"], "message": "poll %d" % ST["polls"]}]}
+            "events": [{"id": "e%d" % ST["polls"], "message": "poll %d" % ST["polls"]}]})
+
+
+# ------------------------------------------------------------------ CloudWatch
+
+def query_lists(form):
+    """The query protocol's Name.member.N keys folded into lists (in N order)."""
+    out, lists = {}, {}
+    for k, v in form.items():
+        m = re.match(r"^(\w+)\.member\.(\d+)$", k)
+        if m:
+            lists.setdefault(m.group(1), {})[int(m.group(2))] = v
+        else:
+            out[k] = int(v) if k == "MaxRecords" else v
+    for k, items in lists.items():
+        out[k] = [items[n] for n in sorted(items)]
+    return out
+
+
+def cloudwatch(action, body):
+    if action != "DescribeAlarms":
+        raise Refused("InvalidAction", "convoy's stand-in does not serve CloudWatch " + action)
+    ST["alarm_calls"] += 1
+    n = ST["alarm_calls"]
+    types = body.get("AlarmTypes", ["MetricAlarm"])
+    members = []
+    for name in body.get("AlarmNames", []):
+        states = OPT["alarms"].get(name)
+        if states is None or "MetricAlarm" not in types:
+            continue
+        state = states[min(n, len(states)) - 1]
+        members.append("<member><AlarmName>%s</AlarmName><AlarmArn>arn:aws:cloudwatch:%s:%s:"
+                       "alarm:%s</AlarmArn><Dimensions><member><Name>ServiceName</Name>"
+                       "<Value>web</Value></member></Dimensions><StateValue>%s</StateValue>"
+                       "<StateReason>Threshold Crossed: %d &lt;request&gt;</StateReason>"
+                       "</member>" % (xml_escape(name), REGION, ACCOUNT, xml_escape(name),
+                                      state, n))
+    return ('<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">'
+            "<DescribeAlarmsResult><MetricAlarms>%s</MetricAlarms><CompositeAlarms/>"
+            "</DescribeAlarmsResult><ResponseMetadata><RequestId>%s</RequestId>"
+            "</ResponseMetadata></DescribeAlarmsResponse>" % ("".join(members),
+                                                              secrets.token_hex(16)))
 
 
 def find_td(ref):
@@ -311,20 +369,22 @@ def poll():
     ST["polls"] += 1
     d = ST["deps"]
     rollback = ST.get("target") == ARN % 1
-    breaks = SCENARIO in ("circuit", "breaker") and not rollback
+    breaks = SCENARIO in ("circuit", "breaker", "ecs-alarms-trip") and not rollback
     if not d or SCENARIO == "timeout" or (SCENARIO == "stuck-rollback" and rollback):
         return
     need = {"slow": 4, "norollout": 2}.get(SCENARIO, 1)
     if breaks and not ST.get("tripped") and ST["polls"] >= 2:
         ST["tripped"] = True
         d[0].update(rolloutState="FAILED",
-                    rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")
-        if SCENARIO == "circuit":  # ECS rolls back on its own
+                    rolloutStateReason="ECS deployment circuit breaker: tasks failed to start."
+                    if SCENARIO != "ecs-alarms-trip" else
+                    "Service deployment rolled back because the alarm ecs-cpu was in ALARM.")
+        if SCENARIO in ("circuit", "ecs-alarms-trip"):  # ECS rolls back on its own
             d[0]["status"] = "ACTIVE"
             ST["polls"] = 0
             d.insert(0, new_dep(ARN % 1, "PRIMARY", "IN_PROGRESS", 0))
             ST["td"] = ARN % 1
-    elif (not breaks or SCENARIO == "circuit" and ST.get("tripped")) and ST["polls"] >= need \
+    elif (not breaks or SCENARIO in ("circuit", "ecs-alarms-trip") and ST.get("tripped")) and ST["polls"] >= need \
             and d[0]["status"] == "PRIMARY" and d[0].get("rolloutState", "IN_PROGRESS") == "IN_PROGRESS":
         d[0].update(runningCount=2, pendingCount=0)
         if "rolloutState" in d[0]:
@@ -661,13 +721,14 @@ class Handler(BaseHTTPRequestHandler):
         prefix, _, action = target.partition(".")
         service = TARGETS.get(prefix)
         if service is None:
-            service = "sts"
             form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace")))
             action = form.pop("Action", "")
-            form.pop("Version", None)
+            service = "cloudwatch" if form.pop("Version", None) == "2010-08-01" else "sts"
         entry = {"service": service, "action": action, "body": None, "key": None}
         try:
-            if service != "sts":
+            if service == "cloudwatch":
+                body = query_lists(form)
+            elif service != "sts":
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:
@@ -680,11 +741,16 @@ class Handler(BaseHTTPRequestHandler):
             entry["body"] = body
             # AssumeRoleWithWebIdentity is unsigned: the token is the credential
             if (service, action) != ("sts", "AssumeRoleWithWebIdentity"):
-                entry["key"] = verify_signature(self, raw, service)
+                entry["key"] = verify_signature(
+                    self, raw, "monitoring" if service == "cloudwatch" else service)
             validate(service, action, body)
             ST["calls"] += 1
             if SCENARIO == "throttle" and ST["calls"] <= 2:
                 raise Refused("ThrottlingException", "Rate exceeded")
+            if service == "cloudwatch":
+                out = cloudwatch(action, body)
+                self.log(entry, 200)
+                return self.send(200, "text/xml", out.encode())
             if service == "sts":
                 if action == "AssumeRoleWithWebIdentity":
                     jwt_check(body["WebIdentityToken"])
@@ -704,7 +770,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def refuse(self, entry, service, e):
         code, status = e.code, e.status
-        if service == "sts":
+        if service in ("sts", "cloudwatch"):
             if not e.exact:
                 code, status = STS_CODES.get(code, (code, status))
             entry["error"] = code
