@@ -20,37 +20,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_registry.sh"
 need htpasswd
 
-# An extra suite: it runs where moto's server and boto3 are installed (CONVOY_MOTO_PYTHON, or
-# the first python3 on PATH that imports them) and otherwise exits 77, which CTest reports as
-# skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt), never as a pass. The default suite proves
-# the same against the project's own stand-in: test_aws_standin.sh.
-PY=
-if [ -n "${CONVOY_MOTO_PYTHON:-}" ]; then
-	"$CONVOY_MOTO_PYTHON" -c 'import moto.server, boto3' >/dev/null 2>&1 ||
-		fail "CONVOY_MOTO_PYTHON=$CONVOY_MOTO_PYTHON does not import moto.server and boto3"
-	PY=$CONVOY_MOTO_PYTHON
-else
-	while read -r p; do
-		if "$p" -c 'import moto.server, boto3' >/dev/null 2>&1; then PY=$p; break; fi
-	done < <(type -ap python3)
-fi
-if [ -z "$PY" ]; then
-	echo "skipped: moto not installed (no python3 on PATH imports moto.server and boto3; set CONVOY_MOTO_PYTHON to use another)"
-	exit 77
-fi
-
-MOTO_PORT=$(free_port)
-INITIAL_NO_AUTH_ACTION_COUNT=1000000 MOTO_ECS_SERVICE_RUNNING=1 \
-	"$PY" -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$T/moto.log" 2>&1 &
-pid=$!
-at_exit "kill $pid"
-wait_port "$MOTO_PORT" "$pid"
-MOTO="http://127.0.0.1:$MOTO_PORT"
-# IAM user + key, a role to assume, the ECS service; then signatures are checked.
-"$PY" "$CONVOY_SRC/tests/e2e/tools/moto_setup.py" setup "$MOTO" "$T/moto.env" ||
-	fail "moto setup failed: $(tail -5 "$T/moto.log")"
-source "$T/moto.env"
-show() { "$PY" "$CONVOY_SRC/tests/e2e/tools/moto_setup.py" show "$MOTO" "$@"; }
+source "$(dirname "$0")/lib_moto.sh" # an extra suite: exits 77 (skipped) without moto
+start_moto
 field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[int(k)] if k.isdigit() else d[k]
 print(d)' "$1"; }

@@ -6,12 +6,16 @@ usage:
       While moto still accepts unsigned requests (INITIAL_NO_AUTH_ACTION_COUNT large): an IAM
       user with an access key and an allow-all policy, a role it can assume (session
       credentials from STS AssumeRole), an ECS cluster "c" with service "web" running task
-      definition "app:1" (one container "web"). Writes the credentials and ARNs as shell
+      definition "app:1" (one container "web"); for test_aws_moto_more.sh also a service
+      "tagged" (task definition "tagged:1" with tags), a service "web-cd" under the CODE_DEPLOY
+      deployment controller, and CloudWatch alarms "cpu-high" (in ALARM) and "cpu-ok" (OK).
+      Writes the credentials and ARNs as shell
       assignments to ENV_FILE, then POSTs /moto-api/reset-auth with 0: from then on moto
       checks every signature against the IAM keys it knows.
   moto_setup.py show ENDPOINT WHAT [ARG]
       Read-only, signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN from
-      the environment; prints JSON. WHAT: task-definition ARN | service | repository NAME.
+      the environment; prints JSON. WHAT: task-definition ARN | task-definition-tags ARN |
+      task-definitions FAMILY | service | repository NAME.
 """
 import json, shlex, sys, urllib.request
 
@@ -50,6 +54,21 @@ def setup(endpoint, env_file):
                                "essential": True}])["taskDefinition"]
     ecs.create_service(cluster="c", serviceName="web", taskDefinition=td["taskDefinitionArn"],
                        desiredCount=1)
+    tagged = ecs.register_task_definition(
+        family="tagged", networkMode="bridge",
+        containerDefinitions=[{"name": "web", "image": "old.example/app:1", "memory": 128,
+                               "essential": True}],
+        tags=[{"key": "team", "value": "payments"}, {"key": "cost-center", "value": "42"}])["taskDefinition"]
+    ecs.create_service(cluster="c", serviceName="tagged", taskDefinition=tagged["taskDefinitionArn"],
+                       desiredCount=1)
+    ecs.create_service(cluster="c", serviceName="web-cd", taskDefinition=td["taskDefinitionArn"],
+                       desiredCount=1, deploymentController={"type": "CODE_DEPLOY"})
+    cw = client(endpoint, "cloudwatch", **anon)
+    for name, state in (("cpu-high", "ALARM"), ("cpu-ok", "OK")):
+        cw.put_metric_alarm(AlarmName=name, MetricName="CPUUtilization", Namespace="AWS/ECS",
+                            Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=80,
+                            ComparisonOperator="GreaterThanThreshold")
+        cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason="set by the test")
 
     values = {
         "MOTO_ACCOUNT": account,
@@ -58,6 +77,8 @@ def setup(endpoint, env_file):
         "MOTO_SESSION_SECRET": sess["SecretAccessKey"],
         "MOTO_SESSION_TOKEN": sess["SessionToken"],
         "MOTO_TD_ARN": td["taskDefinitionArn"],
+        "MOTO_ROLE_ARN": role["Arn"],
+        "MOTO_TAGGED_ARN": tagged["taskDefinitionArn"],
     }
     with open(env_file, "w", encoding="utf-8") as f:
         for k, v in values.items():
@@ -71,6 +92,10 @@ def setup(endpoint, env_file):
 def show(endpoint, what, arg=None):
     if what == "task-definition":
         out = client(endpoint, "ecs").describe_task_definition(taskDefinition=arg)["taskDefinition"]
+    elif what == "task-definition-tags":
+        out = client(endpoint, "ecs").describe_task_definition(taskDefinition=arg, include=["TAGS"]).get("tags", [])
+    elif what == "task-definitions":
+        out = client(endpoint, "ecs").list_task_definitions(familyPrefix=arg)["taskDefinitionArns"]
     elif what == "service":
         out = client(endpoint, "ecs").describe_services(cluster="c", services=["web"])["services"][0]
     elif what == "repository":
