@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The newer deploy paths against moto's server with signature checking on, where moto supports
 # the calls (the same paths run against the project's stand-in in test_deploy_shapes.sh and
-# test_deploy_alarms.sh): a deploy that keeps the task definition's tags; a service under the
+# test_deploy_alarms.sh): a deploy that keeps the task definition's tags; env, secrets, the base
+# revision and desired-count reaching RegisterTaskDefinition and UpdateService; a service under the
 # CODE_DEPLOY controller refused before anything is registered; CloudWatch alarms checked
 # before registering (one in ALARM, one that does not exist). An extra suite: skipped (77)
 # without moto.
@@ -56,3 +57,20 @@ assert_eq "$rc" 1 "unknown alarm: exit code"
 assert_contains "$(cat "$T/out")" "no-such-alarm" "unknown alarm: named"
 assert_eq "$(show task-definitions app)" "$before" "alarms: a task definition was registered"
 pass "aws_moto_more__alarms_checked_before_registering"
+
+# Overrides and UpdateService options: env and secrets on the container, the base revision by
+# family:revision, desired-count; moto keeps what it is given.
+actions_env
+"$CONVOY" deploy --cluster c --service web --image "$IMG" --task-definition app:1 --env LOG_LEVEL=debug \
+	--secret DB_PASSWORD=arn:aws:secretsmanager:us-east-1:$MOTO_ACCOUNT:secret:db --desired-count 3 \
+	--no-rollback --wait-timeout 1 >"$T/out" 2>&1 || true
+new=$(sed -n 's/.*registered \(arn:aws:ecs:[^ ]*task-definition\/app:[0-9]*\).*/\1/p' "$T/out" | head -1)
+[ -n "$new" ] || { cat "$T/out"; fail "overrides: nothing registered"; }
+td=$(show task-definition "$new")
+assert_eq "$(field containerDefinitions.0.environment.0.name <<<"$td")=$(field containerDefinitions.0.environment.0.value <<<"$td")" \
+	"LOG_LEVEL=debug" "overrides: the environment"
+assert_eq "$(field containerDefinitions.0.secrets.0.valueFrom <<<"$td")" \
+	"arn:aws:secretsmanager:us-east-1:$MOTO_ACCOUNT:secret:db" "overrides: the secret"
+assert_eq "$(field containerDefinitions.0.image <<<"$td")" "$IMG" "overrides: the image"
+assert_eq "$(show service | field desiredCount)" 3 "overrides: desired-count reached UpdateService"
+pass "aws_moto_more__env_secrets_base_revision_and_desired_count"
