@@ -80,7 +80,12 @@ static char *text_dup(const char *s, const char *e, const char *tag)
 		buf_free(&v);
 		return NULL;
 	}
-	return strdup(buf_cstr(&v));
+	{
+		char *r = strdup(buf_cstr(&v));
+
+		buf_free(&v);
+		return r;
+	}
 }
 
 static int add_alarm(struct cw_alarms *out, const char *s, const char *e)
