@@ -90,13 +90,13 @@ start_aws success --alarm cpu-high:OK
 if run --alarms $'cpu-high\nno-such-alarm'; then fail "unknown alarm accepted"; fi
 assert_contains "$(cat "$T/out")" "CloudWatch has no alarm 'no-such-alarm'" "unknown alarm named"
 assert_contains "$(cat "$T/out")" "nothing was registered" "says nothing changed"
-actions | grep -q RegisterTaskDefinition && fail "registered despite an unknown alarm"
-actions | grep -q UpdateService && fail "updated despite an unknown alarm"
+grep -q RegisterTaskDefinition <<<"$(actions)" && fail "registered despite an unknown alarm"
+grep -q UpdateService <<<"$(actions)" && fail "updated despite an unknown alarm"
 # Already in ALARM before the deploy: refused the same way.
 start_aws success --alarm cpu-high:ALARM
 if run --alarms cpu-high; then fail "alarm already in ALARM accepted"; fi
 assert_contains "$(cat "$T/out")" "alarm cpu-high is in ALARM: Threshold Crossed: 1 <request> before the deploy started" "pre-existing ALARM"
-actions | grep -q RegisterTaskDefinition && fail "registered despite an alarm in ALARM"
+grep -q RegisterTaskDefinition <<<"$(actions)" && fail "registered despite an alarm in ALARM"
 pass "deploy_alarms__unknown_alarm_refused_before_registering"
 
 # ECS's own deployment alarms: reported; when they trip, ECS's rollback is waited for, not
@@ -105,7 +105,7 @@ start_aws ecs-alarms --alarm cpu-high:OK
 run --alarms cpu-high || { cat "$T/out"; fail "deploy to a service with ECS alarms failed"; }
 assert_contains "$(cat "$T/out")" "ECS watches the service's deployment alarms (ecs-cpu) and rolls back by itself" "log says ECS watches"
 assert_contains "$(cat "$T/gh/summary")" "ECS watches the service's deployment alarms (ecs-cpu)" "summary says ECS watches"
-actions | grep -q DescribeAlarms || fail "convoy's own alarms not watched beside ECS's"
+grep -q DescribeAlarms <<<"$(actions)" || fail "convoy's own alarms not watched beside ECS's"
 start_aws ecs-alarms-trip
 if run; then fail "ECS alarm rollback reported as success"; fi
 assert_eq "$(updates)" "$ARN2" "ECS rolled back: no UpdateService from convoy"
@@ -113,7 +113,7 @@ out=$(cat "$T/out")
 assert_contains "$out" "Service deployment rolled back because the alarm ecs-cpu was in ALARM." "ECS's reason"
 assert_contains "$out" "ECS rolled back (its circuit breaker or its deployment alarms) to $ARN1" "ECS's rollback"
 assert_eq "$(gh_output status)" rolled-back "ECS alarm status"
-actions | grep -q DescribeAlarms && fail "DescribeAlarms without alarms named"
+grep -q DescribeAlarms <<<"$(actions)" && fail "DescribeAlarms without alarms named"
 pass "deploy_alarms__ecs_deployment_alarms_reported_and_waited_for"
 
 # The stage's deploy block: alarms and bake-time; flags win.

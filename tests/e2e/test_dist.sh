@@ -10,7 +10,7 @@ want=$(sh "$CONVOY_SRC/scripts/source-hash.sh")
 got=$("$BIN" --version | sed -n 's/.*(source \([0-9a-f]*\)).*/\1/p')
 assert_eq "$got" "$want" "dist binary source hash (stale dist/: rebuild with scripts/build-static.sh)"
 pass "dist__built_from_current_sources"
-if readelf -l "$BIN" | grep -q INTERP || readelf -d "$BIN" 2>/dev/null | grep -q NEEDED; then
+if grep -q INTERP <<<"$(readelf -l "$BIN")" || grep -q NEEDED <<<"$(readelf -d "$BIN" 2>/dev/null)"; then
 	fail "dist binary is dynamically linked"
 fi
 size=$(stat -c %s "$BIN")

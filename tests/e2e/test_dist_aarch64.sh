@@ -16,7 +16,7 @@ want=$(sh "$CONVOY_SRC/scripts/source-hash.sh")
 got=$("$QEMU" "$BIN" --version | sed -n 's/.*(source \([0-9a-f]*\)).*/\1/p')
 assert_eq "$got" "$want" "arm64 dist binary source hash (stale dist/: rebuild with scripts/build-static.sh aarch64)"
 pass "dist_aarch64__built_from_current_sources"
-if readelf -l "$BIN" | grep -q INTERP || readelf -d "$BIN" 2>/dev/null | grep -q NEEDED; then
+if grep -q INTERP <<<"$(readelf -l "$BIN")" || grep -q NEEDED <<<"$(readelf -d "$BIN" 2>/dev/null)"; then
 	fail "arm64 dist binary is dynamically linked"
 fi
 size=$(stat -c %s "$BIN")
@@ -24,7 +24,7 @@ size=$(stat -c %s "$BIN")
 pass "dist_aarch64__static_and_under_10MB ($size bytes)"
 
 # An empty root: the binary, qemu-aarch64-static (itself static), a CA bundle and /etc/hosts.
-readelf -l "$QEMU" | grep -q INTERP && fail "$QEMU is dynamically linked (it cannot run in an empty root)"
+grep -q INTERP <<<"$(readelf -l "$QEMU")" && fail "$QEMU is dynamically linked (it cannot run in an empty root)"
 root="$T/root"
 mkdir -p "$root/bin" "$root/etc/ssl/certs" "$root/tmp" "$root/work"
 cp "$BIN" "$root/bin/convoy"

@@ -30,7 +30,7 @@ run() { # run EVENT [args...]: env for a pull_request run; stdout+stderr in $T/l
 	set +e; env -u GITHUB_TOKEN -u GH_TOKEN ${ENVX:-} "INPUT_GITHUB-TOKEN=${TK-$TOK}" "$CONVOY" plan-comment "$@" \
 		>"$T/log" 2>&1 </dev/null; rc=$?; set -e
 	# ::add-mask:: is consumed by the runner (it is how the secret gets masked); nothing else may show it
-	! grep -v '^::add-mask::' "$T/log" "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY" | grep -q "$TOK" || fail "token printed: $(cat "$T/log")"
+	! grep -q "$TOK" <<<"$(grep -v '^::add-mask::' "$T/log" "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY")" || fail "token printed: $(cat "$T/log")"
 	! grep -q "Sanitizer\|runtime error:" "$T/log" || fail "sanitizer report: $(cat "$T/log")"
 }
 ok() { run "$@"; [ "$rc" = 0 ] || fail "plan-comment $*: rc $rc: $(cat "$T/log")"; }
