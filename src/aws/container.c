@@ -38,6 +38,21 @@ static int auth_token(struct buf *tok)
 	return v ? buf_puts(tok, v) : 0;
 }
 
+int aws_creds_take_reply(struct aws_creds *out, struct rt *rt, const char *body, size_t len,
+			 const char *what)
+{
+	int rc = aws_creds_parse_endpoint_json(out, body, len, what);
+
+	if (!rc && rt) {
+		rc = rt_mask(rt, out->secret_access_key);
+		if (!rc)
+			rc = rt_mask(rt, out->session_token);
+	}
+	if (!rc)
+		rc = aws_creds_set(&out->source, what, strlen(what));
+	return rc;
+}
+
 int aws_container_creds(struct aws_creds *out, struct rt *rt)
 {
 	const char *full = env_nonempty("AWS_CONTAINER_CREDENTIALS_FULL_URI");
@@ -97,15 +112,8 @@ int aws_container_creds(struct aws_creds *out, struct rt *rt)
 				     : "");
 		goto out;
 	}
-	rc = aws_creds_parse_endpoint_json(out, r.body.data ? r.body.data : "", r.body.len,
-					   buf_cstr(&what));
-	if (!rc && rt) {
-		rc = rt_mask(rt, out->secret_access_key);
-		if (!rc)
-			rc = rt_mask(rt, out->session_token);
-	}
-	if (!rc)
-		rc = aws_creds_set(&out->source, buf_cstr(&what), what.len);
+	rc = aws_creds_take_reply(out, rt, r.body.data ? r.body.data : "", r.body.len,
+				  buf_cstr(&what));
 out:
 	if (r.body.data)
 		memset(r.body.data, 0, r.body.len);

@@ -14,4 +14,9 @@
 /* E_NOTFOUND (no message) when neither variable is set. */
 int aws_container_creds(struct aws_creds *out, struct rt *rt);
 
+/* A credential endpoint's reply (this one's, or IMDS's, which has the same shape) into out:
+ * parsed, its secrets masked at once (rt may be NULL), the source set to what. */
+int aws_creds_take_reply(struct aws_creds *out, struct rt *rt, const char *body, size_t len,
+			 const char *what);
+
 #endif

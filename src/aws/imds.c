@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/container.h"
 #include "http/http.h"
 #include "util/err.h"
 #include "util/strlist.h"
@@ -119,15 +120,7 @@ int aws_imds_creds(struct aws_creds *out, struct rt *rt, struct buf *why)
 	}
 	rc = buf_printf(&what, "EC2 instance metadata (role %s)", role);
 	if (!rc)
-		rc = aws_creds_parse_endpoint_json(out, buf_cstr(&r.body), r.body.len,
-						   buf_cstr(&what));
-	if (!rc && rt) {
-		rc = rt_mask(rt, out->secret_access_key);
-		if (!rc)
-			rc = rt_mask(rt, out->session_token);
-	}
-	if (!rc)
-		rc = aws_creds_set(&out->source, buf_cstr(&what), what.len);
+		rc = aws_creds_take_reply(out, rt, buf_cstr(&r.body), r.body.len, buf_cstr(&what));
 out:
 	if (r.body.data)
 		memset(r.body.data, 0, r.body.len);
