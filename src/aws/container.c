@@ -115,13 +115,9 @@ int aws_container_creds(struct aws_creds *out, struct rt *rt)
 	rc = aws_creds_take_reply(out, rt, r.body.data ? r.body.data : "", r.body.len,
 				  buf_cstr(&what));
 out:
-	if (r.body.data)
-		memset(r.body.data, 0, r.body.len);
-	http_response_free(&r);
+	http_response_free_secret(&r);
 	http_client_free(http);
-	if (tok.data)
-		memset(tok.data, 0, tok.len);
-	buf_free(&tok);
+	buf_free_secret(&tok);
 	buf_free(&url);
 	buf_free(&what);
 	strlist_clear(&link_local);

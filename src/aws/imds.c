@@ -122,13 +122,9 @@ int aws_imds_creds(struct aws_creds *out, struct rt *rt, struct buf *why)
 	if (!rc)
 		rc = aws_creds_take_reply(out, rt, buf_cstr(&r.body), r.body.len, buf_cstr(&what));
 out:
-	if (r.body.data)
-		memset(r.body.data, 0, r.body.len);
-	http_response_free(&r);
+	http_response_free_secret(&r);
 	http_client_free(http);
-	if (line.data)
-		memset(line.data, 0, line.len);
-	buf_free(&line);
+	buf_free_secret(&line);
 	buf_free(&path);
 	buf_free(&what);
 	strlist_clear(&h);

@@ -79,12 +79,8 @@ static int id_token(struct buf *jwt, struct rt *rt, struct http_client *http,
 	memset((void *)v, 0, strlen(v));
 out:
 	json_decref(j);
-	if (r.body.data)
-		memset(r.body.data, 0, r.body.len);
-	http_response_free(&r);
-	if (auth.data)
-		memset(auth.data, 0, auth.len);
-	buf_free(&auth);
+	http_response_free_secret(&r);
+	buf_free_secret(&auth);
 	buf_free(&u);
 	return rc;
 }
@@ -103,9 +99,7 @@ int aws_oidc_github_creds(struct aws_creds *out, struct rt *rt, struct http_clie
 		rc = buf_printf(&src, "GitHub OIDC (role %s)", role->role_arn);
 	if (!rc)
 		rc = aws_creds_set(&out->source, buf_cstr(&src), src.len);
-	if (jwt.data)
-		memset(jwt.data, 0, jwt.len);
-	buf_free(&jwt);
+	buf_free_secret(&jwt);
 	buf_free(&src);
 	return rc;
 }

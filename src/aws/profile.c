@@ -62,12 +62,8 @@ static int load_one(struct buf *text, char **shown, int *have, const char *var,
 
 static void files_free(struct aws_files *f)
 {
-	if (f->config.data)
-		memset(f->config.data, 0, f->config.len);
-	if (f->creds.data)
-		memset(f->creds.data, 0, f->creds.len);
-	buf_free(&f->config);
-	buf_free(&f->creds);
+	buf_free_secret(&f->config);
+	buf_free_secret(&f->creds);
 	free(f->config_path);
 	free(f->creds_path);
 }
@@ -187,9 +183,7 @@ static int run_process(struct aws_creds *out, const char *profile, const char *c
 	if (!rc)
 		rc = aws_creds_set(&out->source, buf_cstr(&what), what.len);
 out:
-	if (text.data)
-		memset(text.data, 0, text.len);
-	buf_free(&text);
+	buf_free_secret(&text);
 	buf_free(&what);
 	return rc;
 }

@@ -65,9 +65,7 @@ static int xml_take(char **dst, const char *s, const char *e, const char *tag)
 	if (!rc)
 		rc = aws_creds_set(dst, buf_cstr(&v), v.len);
 out:
-	if (v.data)
-		memset(v.data, 0, v.len);
-	buf_free(&v);
+	buf_free_secret(&v);
 	buf_free(&open);
 	buf_free(&close);
 	return rc;
@@ -280,15 +278,11 @@ static int sts_call(struct rt *rt, struct http_client *http, const char *region,
 			rc = rt_mask(rt, out->session_token);
 	}
 out:
-	if (r.body.data)
-		memset(r.body.data, 0, r.body.len);
-	http_response_free(&r);
-	if (body.data)
-		memset(body.data, 0, body.len);
+	http_response_free_secret(&r);
 	sigv4_result_free(&res);
 	strlist_clear(&all);
 	buf_free(&url);
-	buf_free(&body);
+	buf_free_secret(&body);
 	free(host);
 	free(path);
 	return rc;

@@ -35,8 +35,6 @@ int aws_webid_creds(struct aws_creds *out, struct rt *rt, struct http_client *ht
 		rc = aws_sts_assume_role_with_web_identity(rt, http, region, buf_cstr(&tok), role,
 							   out);
 out:
-	if (tok.data)
-		memset(tok.data, 0, tok.len);
-	buf_free(&tok);
+	buf_free_secret(&tok);
 	return rc;
 }

@@ -190,6 +190,14 @@ void http_response_free(struct http_response *r)
 	buf_free(&r->body);
 }
 
+void http_response_free_secret(struct http_response *r)
+{
+	if (!r)
+		return;
+	http_response_reset(r);
+	buf_free_secret(&r->body);
+}
+
 const char *http_header(const struct http_response *r, const char *name)
 {
 	size_t n = strlen(name);
@@ -678,9 +686,7 @@ out:
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	/* The header line holds a credential: wipe it. */
-	if (authz.data)
-		memset(authz.data, 0, authz.len);
-	buf_free(&authz);
+	buf_free_secret(&authz);
 	return rc;
 }
 

@@ -109,6 +109,8 @@ struct http_response {
  */
 int http_do(struct http_client *c, const struct http_request *req, struct http_response *resp);
 void http_response_free(struct http_response *r);
+/* The same for a reply that may hold secrets (tokens, credentials): its body is wiped. */
+void http_response_free_secret(struct http_response *r);
 void http_response_reset(struct http_response *r);
 
 /* The first value of a header (name case-insensitive), or NULL. */

@@ -392,9 +392,7 @@ int registry_config_lookup(const char *config_dir, const char *host, struct regi
 	if (rc && rc != E_NOTFOUND)
 		err_wrap(rc, "%s", buf_cstr(&path));
 out:
-	if (text.data)
-		memset(text.data, 0, text.len);
-	buf_free(&text);
+	buf_free_secret(&text);
 	buf_free(&path);
 	return rc;
 }
@@ -534,9 +532,7 @@ out:
 			close(out_pipe[i]);
 	}
 	json_decref(root);
-	if (text.data)
-		memset(text.data, 0, text.len);
-	buf_free(&text);
+	buf_free_secret(&text);
 	buf_free(&prog);
 	if (rc)
 		registry_creds_free(out);

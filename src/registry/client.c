@@ -193,9 +193,7 @@ static char *basic_header_dup(const struct registry_creds *c)
 	}
 	res = buf_detach(&out);
 out:
-	if (raw.data)
-		memset(raw.data, 0, raw.len);
-	buf_free(&raw);
+	buf_free_secret(&raw);
 	buf_free(&out);
 	return res;
 }
@@ -326,12 +324,8 @@ static int fetch_token(struct registry *r, const char *scope, char **header_out)
 		*header_out = buf_detach(&hb);
 	}
 out:
-	if (resp.body.data)
-		memset(resp.body.data, 0, resp.body.len);
-	http_response_free(&resp);
-	if (form.data)
-		memset(form.data, 0, form.len);
-	buf_free(&form);
+	http_response_free_secret(&resp);
+	buf_free_secret(&form);
 	buf_free(&url);
 	buf_free(&hb);
 	strlist_clear(&hdrs);

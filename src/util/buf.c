@@ -134,6 +134,13 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+void buf_free_secret(struct buf *b)
+{
+	if (b && b->data)
+		explicit_bzero(b->data, b->cap);
+	buf_free(b);
+}
+
 int buf_read_fd(struct buf *b, int fd, size_t max)
 {
 	size_t old = b->max;

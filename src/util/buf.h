@@ -34,6 +34,9 @@ const char *buf_cstr(const struct buf *b);
 /* Hands the malloc'd string to the caller (never NULL on success) and resets the buffer. */
 char *buf_detach(struct buf *b);
 void buf_free(struct buf *b);
+/* buf_free for secrets (tokens, credentials, a reply holding them): the whole allocation is
+ * wiped first, in a way the compiler may not drop as a dead store. */
+void buf_free_secret(struct buf *b);
 
 /* Reads a whole file (bounded by max, 0 = unbounded). */
 int buf_read_file(struct buf *b, const char *path, size_t max);
